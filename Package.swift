@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// logmill: CloudWatch Logs Insights queries over local logs, turned into metrics.
+// No package dependencies: Foundation, Dispatch, Glibc and zlib (through CZlib) only.
+import PackageDescription
+
+let package = Package(
+    name: "logmill",
+    products: [
+        .executable(name: "logmill", targets: ["logmill"]),
+    ],
+    targets: [
+        // C shims: zlib and the few libc functions Swift's Glibc module hides (memmem).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Bytes in: files, directories, globs, stdin; fixed-size chunk reading.
+        .target(name: "LogmillSources", dependencies: []),
+        // Byte decoders: streaming multi-member gzip.
+        .target(name: "LogmillDecode", dependencies: ["CZlib", "LogmillSources"]),
+        // Linear-time regular expressions over UTF-8 bytes.
+        .target(name: "LogmillRegex", dependencies: ["CZlib"]),
+        // Line framing, format detection, timestamps, field discovery.
+        .target(name: "LogmillRecords", dependencies: ["LogmillSources", "LogmillDecode", "CZlib"]),
+        // The Insights language: lexer, parser, planner, evaluator, rendering.
+        .target(name: "LogmillQuery", dependencies: ["LogmillRecords", "LogmillRegex", "CZlib"]),
+        // Metric datums and the mapping from query results to them.
+        .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
+        // Where datums go: table, EMF, Prometheus text.
+        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics"]),
+        // Job files, windows and running a job end to end.
+        .target(name: "LogmillJobs", dependencies: ["LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        // The thin command-line front end.
+        .executableTarget(name: "logmill", dependencies: ["LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
+
+        .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
+        .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),
+        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillQuery", "LogmillRecords"]),
+        .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
+        .testTarget(name: "LogmillCLITests", dependencies: []),
+    ]
+)

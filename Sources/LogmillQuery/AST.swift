@@ -1,0 +1,64 @@
+/// A parsed expression with the span of query text it came from (used to name output columns).
+public indirect enum ExprKind: Sendable {
+    case number(Double)
+    case string(String)
+    case regex(String)
+    case period(String)
+    case field(String)
+    case star
+    case list([Expr])
+    case negate(Expr)
+    case not(Expr)
+    case binary(String, Expr, Expr)        // + - * / % ^ = != < <= > >= and or
+    case like(Expr, Expr, negated: Bool)   // like, =~ and not like; the right side is a string or regex
+    case inList(Expr, [Expr], negated: Bool)
+    case call(String, [Expr])              // the name as written
+}
+
+public struct Expr: Sendable {
+    public var kind: ExprKind
+    public var start: Int
+    public var end: Int
+    public var location: SourceLocation
+}
+
+/// One output item: `expr [as alias]`.
+public struct NamedExpr: Sendable {
+    public var expr: Expr
+    public var alias: String?
+    /// The column name: the alias, or the expression's text as written.
+    public var name: String
+}
+
+public struct SortKey: Sendable {
+    public var expr: Expr
+    public var descending: Bool
+}
+
+public enum ParseMode: Sendable {
+    case glob(String, names: [String])
+    case regex(String)
+}
+
+public enum CommandKind: Sendable {
+    case fields([NamedExpr])
+    case display([NamedExpr])
+    case filter(Expr)
+    case stats(aggregates: [NamedExpr], groups: [NamedExpr])
+    case sort([SortKey])
+    case limit(Int)
+    case parse(source: Expr, ParseMode)
+    case dedup([Expr])
+}
+
+public struct Command: Sendable {
+    public var kind: CommandKind
+    public var name: String
+    public var location: SourceLocation
+}
+
+/// A parsed query: its commands in pipeline order.
+public struct Query: Sendable {
+    public var commands: [Command]
+    public var source: String
+}

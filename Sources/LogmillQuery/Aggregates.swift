@@ -1,0 +1,153 @@
+import Glibc
+import LogmillRecords
+
+/// How one aggregate call in `stats` is computed.
+struct AggregateSpec {
+    let function: AggregateFunction
+    /// The argument; nil for `count(*)` / `count()`.
+    let argument: CExpr?
+    /// The percentile for `pct`.
+    let parameter: Double
+
+    func makeAccumulator() -> Accumulator {
+        switch function {
+        case .count: return argument == nil ? CountAll() : CountPresent()
+        case .count_distinct: return CountDistinct()
+        case .sum: return Sum()
+        case .avg: return Average()
+        case .min: return Extreme(wantMax: false, natural: false)
+        case .max: return Extreme(wantMax: true, natural: false)
+        case .sortsfirst: return Extreme(wantMax: false, natural: true)
+        case .sortslast: return Extreme(wantMax: true, natural: true)
+        case .stddev: return StandardDeviation()
+        case .pct: return Percentile(p: parameter)
+        case .earliest: return ByTime(latest: false)
+        case .latest: return ByTime(latest: true)
+        }
+    }
+}
+
+/// A running aggregate for one group. `add` sees borrowed values; anything kept must be `owned()`.
+class Accumulator {
+    func add(_ v: Value, timestamp: Int64) {}
+    func merge(_ other: Accumulator) {}
+    func result() -> Value { .null }
+}
+
+final class CountAll: Accumulator {
+    var n: Int64 = 0
+    override func add(_ v: Value, timestamp: Int64) { n += 1 }
+    override func merge(_ o: Accumulator) { n += (o as! CountAll).n }
+    override func result() -> Value { .int(n) }
+}
+
+final class CountPresent: Accumulator {
+    var n: Int64 = 0
+    override func add(_ v: Value, timestamp: Int64) { if !v.isNull { n += 1 } }
+    override func merge(_ o: Accumulator) { n += (o as! CountPresent).n }
+    override func result() -> Value { .int(n) }
+}
+
+final class CountDistinct: Accumulator {
+    var seen = Set<String>()
+    override func add(_ v: Value, timestamp: Int64) {
+        guard !v.isNull else { return }
+        if let d = v.number { seen.insert("#\(d)") } else if let t = v.text { seen.insert(t) }
+    }
+    override func merge(_ o: Accumulator) { seen.formUnion((o as! CountDistinct).seen) }
+    override func result() -> Value { .int(Int64(seen.count)) }
+}
+
+final class Sum: Accumulator {
+    var total = 0.0
+    var any = false
+    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total += d; any = true } }
+    override func merge(_ o: Accumulator) { let s = o as! Sum; total += s.total; any = any || s.any }
+    override func result() -> Value { any ? .number(total) : .null }
+}
+
+final class Average: Accumulator {
+    var total = 0.0
+    var n = 0
+    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total += d; n += 1 } }
+    override func merge(_ o: Accumulator) { let a = o as! Average; total += a.total; n += a.n }
+    override func result() -> Value { n == 0 ? .null : .number(total / Double(n)) }
+}
+
+/// min/max (numeric when every value is a number, otherwise natural order) and sortsFirst/sortsLast.
+final class Extreme: Accumulator {
+    let wantMax: Bool
+    let natural: Bool
+    var best: Value = .null
+    init(wantMax: Bool, natural: Bool) {
+        self.wantMax = wantMax
+        self.natural = natural
+    }
+    override func add(_ v: Value, timestamp: Int64) {
+        if v.isNull { return }
+        if best.isNull { best = v.owned(); return }
+        let c: Int
+        if !natural, case .number(let a) = v, case .number(let b) = best { c = a < b ? -1 : (a > b ? 1 : 0) }
+        else { c = natural ? NaturalOrder.compare(v, best) : Extreme.compareValues(v, best) }
+        if wantMax ? c > 0 : c < 0 { best = v.owned() }
+    }
+    static func compareValues(_ a: Value, _ b: Value) -> Int {
+        if let x = a.number, let y = b.number { return x < y ? -1 : (x > y ? 1 : 0) }
+        return NaturalOrder.compare(a, b)
+    }
+    override func merge(_ o: Accumulator) { let e = o as! Extreme; add(e.best, timestamp: 0) }
+    override func result() -> Value { best }
+}
+
+/// Sample standard deviation (n − 1), by Welford's method; merged with Chan's formula.
+final class StandardDeviation: Accumulator {
+    var n = 0.0, mean = 0.0, m2 = 0.0
+    override func add(_ v: Value, timestamp: Int64) {
+        guard let x = v.number else { return }
+        n += 1
+        let d = x - mean
+        mean += d / n
+        m2 += d * (x - mean)
+    }
+    override func merge(_ o: Accumulator) {
+        let s = o as! StandardDeviation
+        guard s.n > 0 else { return }
+        if n == 0 { n = s.n; mean = s.mean; m2 = s.m2; return }
+        let total = n + s.n
+        let d = s.mean - mean
+        mean += d * s.n / total
+        m2 += s.m2 + d * d * n * s.n / total
+        n = total
+    }
+    override func result() -> Value { n < 2 ? (n == 1 ? .number(0) : .null) : .number((m2 / (n - 1)).squareRoot()) }
+}
+
+/// Percentile by nearest rank over the exact values.
+final class Percentile: Accumulator {
+    let p: Double
+    var values: [Double] = []
+    init(p: Double) { self.p = p }
+    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { values.append(d) } }
+    override func merge(_ o: Accumulator) { values += (o as! Percentile).values }
+    override func result() -> Value {
+        guard !values.isEmpty else { return .null }
+        values.sort()
+        let rank = Int((p / 100 * Double(values.count)).rounded(.up))
+        return .number(values[min(values.count - 1, max(0, rank - 1))])
+    }
+}
+
+/// earliest(f) / latest(f): the value from the row with the smallest or largest @timestamp.
+final class ByTime: Accumulator {
+    let latest: Bool
+    var time = Int64.min
+    var value: Value = .null
+    var any = false
+    init(latest: Bool) { self.latest = latest }
+    override func add(_ v: Value, timestamp: Int64) {
+        guard !v.isNull else { return }
+        if !any || (latest ? timestamp > time : timestamp < time) { time = timestamp; value = v.owned(); any = true }
+    }
+    override func merge(_ o: Accumulator) { let b = o as! ByTime; if b.any { add(b.value, timestamp: b.time) } }
+    override func result() -> Value { value }
+}

@@ -1,0 +1,48 @@
+import LogmillRecords
+import LogmillRegex
+
+/// System fields every record has.
+enum SystemField { case timestamp, message, logStream, log, ingestionTime }
+
+/// Fields discovered in Lambda platform lines.
+enum LambdaField { case type, requestId, duration, billedDuration, memorySize, maxMemoryUsed, initDuration, xrayTraceId, xraySegmentId }
+
+enum CmpOp { case eq, ne, lt, le, gt, ge }
+enum ArithOp { case add, sub, mul, div, mod, pow }
+
+/// An expression after names were resolved, regexes compiled and literals specialised.
+indirect enum CExpr {
+    case constant(Value)
+    case slot(Int)
+    case system(SystemField)
+    case lambda(LambdaField)
+    case discovered([UInt8])
+    case aggregate(Int)
+    case negate(CExpr)
+    case not(CExpr)
+    case and(CExpr, CExpr)
+    case or(CExpr, CExpr)
+    case arith(ArithOp, CExpr, CExpr)
+    case compare(CmpOp, CExpr, CExpr)
+    /// `x = "text"` where the literal is not a number: a byte comparison.
+    case equalsText(CExpr, [UInt8], negated: Bool)
+    /// `x like "text"`: substring search.
+    case contains(CExpr, [UInt8], negated: Bool)
+    case matches(CExpr, ByteRegex, negated: Bool)
+    case inList(CExpr, [Value], negated: Bool)
+    case call(ScalarFunction, [CExpr])
+    case bin(Period)
+    case periodFloor(CExpr, Period, ceiling: Bool)
+
+    /// Field references this expression reads from the record (for materialising rows).
+    var readsRecord: Bool {
+        switch self {
+        case .system, .lambda, .discovered, .bin: return true
+        case .constant, .slot, .aggregate: return false
+        case .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
+            return e.readsRecord
+        case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.readsRecord || b.readsRecord
+        case .call(_, let args): return args.contains { $0.readsRecord }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+import Dispatch
+import Foundation
+import LogmillRecords
+import LogmillSources
+
+/// Options for running a query.
+public struct QueryOptions: Sendable {
+    /// Only records with `@timestamp` in `[from, to]` (epoch ms, both inclusive) are read.
+    public var from: Int64? = nil
+    public var to: Int64? = nil
+    public var scan = ScanOptions()
+    /// The query's start time (epoch seconds) for `now()`.
+    public var now: Double = Date().timeIntervalSince1970
+    /// Above this many held rows a query that must keep every row says so on stderr.
+    public var holdWarningRows = 1_000_000
+    public init() {}
+}
+
+/// What a query did, as the Insights console reports it.
+public struct QueryStatistics: Sendable {
+    public var recordsScanned = 0
+    public var recordsMatched = 0
+    public var bytesRead = 0
+    public var bytesDecompressed = 0
+    public var files = 0
+    /// Lines that did not fit their input's format (still queried as plain messages).
+    public var parseFailures = 0
+    /// Where the first few parse failures were, as `file:offset`.
+    public var failureSamples: [String] = []
+    public var rowsHeld = 0
+    public var seconds = 0.0
+}
+
+/// A query's result: column names and rendered-ready rows.
+public struct QueryResult {
+    public var columns: [String]
+    public var rows: [[Value]]
+    public var statistics: QueryStatistics
+    /// Problems met while reading (corrupt gzip, unreadable files) and notes about the run.
+    public var warnings: [String]
+}
+
+/// Compiles and runs Insights queries over inputs.
+public final class QueryEngine {
+    public let plan: QueryPlan
+    public let options: QueryOptions
+
+    /// Parses and plans `text`. Throws `QueryError` with line and column.
+    public init(text: String, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
+        do {
+            let query = try QueryParser.parse(text)
+            var compiler = Compiler(query: query)
+            compiler.origin = origin
+            plan = try compiler.plan()
+        } catch var e as QueryError {
+            e.origin = origin
+            throw e
+        }
+        self.options = options
+    }
+
+    /// Runs the query over files (expanded by `InputResolver`).
+    public func run(_ inputs: [InputFile]) -> QueryResult {
+        let started = Date()
+        let workers = (0..<max(1, options.scan.workers)).map { _ in Worker(plan: plan, options: options) }
+        let report = Scanner(options: options.scan).scan(inputs, consumers: workers)
+        var stats = QueryStatistics()
+        stats.bytesRead = report.bytesRead
+        stats.bytesDecompressed = report.bytesDecompressed
+        stats.files = report.files
+        for w in workers {
+            stats.recordsScanned += w.scanned
+            stats.recordsMatched += w.matched
+            stats.parseFailures += w.failures
+            stats.failureSamples += w.failureSamples
+        }
+        stats.failureSamples = Array(stats.failureSamples.prefix(5))
+        var warnings = report.errors
+        // Merge the workers' partial results.
+        var rows: [Row]
+        switch plan.boundary {
+        case .stats:
+            let table = workers[0].groups!
+            for w in workers.dropFirst() { table.merge(w.groups!) }
+            rows = table.rows(now: options.now)
+        case .collect(_, _, let order, let limit):
+            let rowOrder = RowOrder(keys: order)
+            if let limit {
+                var top = TopRows(order: rowOrder, limit: limit)
+                for w in workers { for r in w.top!.heap { top.insert(r) } }
+                rows = top.sorted()
+            } else {
+                rows = workers.flatMap { $0.all }
+                rows.sort(by: rowOrder.before)
+            }
+        }
+        stats.rowsHeld = rows.count
+        if rows.count > options.holdWarningRows {
+            warnings.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
+        }
+        rows = TablePhase(plan: plan, now: options.now).run(plan.tableOps, rows)
+        // Project the output columns.
+        let ctx = EvalContext(slotCount: 0, now: options.now)
+        let out: [[Value]] = rows.map { row in
+            ctx.slots = row.values
+            return plan.projection.map { ctx.eval($0.expr).owned() }
+        }
+        stats.seconds = Date().timeIntervalSince(started)
+        return QueryResult(columns: plan.columns, rows: out, statistics: stats, warnings: warnings)
+    }
+}
+
+/// One worker's share of the per-record phase.
+final class Worker: BlockConsumer {
+    let plan: QueryPlan
+    let ctx: EvalContext
+    let decoder = RecordDecoder()
+    let from: Int64, to: Int64
+    var groups: GroupTable?
+    var top: TopRows?
+    var all: [Row] = []
+    var collectColumns: [CExpr] = []
+    var scanned = 0, matched = 0, failures = 0
+    var failureSamples: [String] = []
+    private var literals: [[UInt8]] = []
+
+    init(plan: QueryPlan, options: QueryOptions) {
+        self.plan = plan
+        ctx = EvalContext(slotCount: plan.slotCount, now: options.now)
+        from = options.from ?? Int64.min
+        to = options.to ?? Int64.max
+        switch plan.boundary {
+        case .stats(let sp): groups = GroupTable(plan: sp)
+        case .collect(let columns, _, let order, let limit):
+            collectColumns = columns
+            if let limit { top = TopRows(order: RowOrder(keys: order), limit: limit) }
+        }
+        literals = plan.prefilter?.literals ?? []
+    }
+
+    func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
+        ctx.input = input
+        let n = block.count
+        scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1)
+        if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded {
+            scanWithPrefilter(block, input, offset)
+            return
+        }
+        var start = 0
+        while start < n {
+            let end = Bytes.find(0x0a, in: block, from: start, to: n) ?? n
+            process(UnsafeRawBufferPointer(rebasing: block[start..<end]), input, offset + start)
+            start = end + 1
+        }
+    }
+
+    /// Visits only the lines that contain one of the prefilter literals.
+    private func scanWithPrefilter(_ block: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
+        let n = block.count
+        var pos = 0
+        var nextHit = [Int](repeating: -1, count: literals.count)
+        while pos < n {
+            var hit = Int.max
+            for k in literals.indices {
+                if nextHit[k] != Int.max && nextHit[k] < pos {
+                    nextHit[k] = literals[k].withUnsafeBytes { Bytes.find($0, in: block, from: pos, to: n) } ?? Int.max
+                }
+                hit = min(hit, nextHit[k])
+            }
+            if hit == Int.max { return }
+            let lineStart = (Bytes.findLast(0x0a, in: block, from: pos, to: hit) ?? (pos - 1)) + 1
+            let lineEnd = Bytes.find(0x0a, in: block, from: hit, to: n) ?? n
+            process(UnsafeRawBufferPointer(rebasing: block[lineStart..<lineEnd]), input, offset + lineStart)
+            pos = lineEnd + 1
+        }
+    }
+
+    @inline(__always) private func process(_ line: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
+        if line.count == 0 || (line.count == 1 && line[0] == 0x0d) { return }
+        if !decoder.decode(line, format: input.format, offset: offset) {
+            failures += 1
+            if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): not a \(input.format.rawValue) line") }
+        }
+        let r = decoder.record
+        if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp > to) : (from != Int64.min || to != Int64.max) { return }
+        ctx.begin(r)
+        for op in plan.recordOps {
+            if !RowOps.apply(op, ctx) { return }
+        }
+        matched += 1
+        if let groups {
+            groups.add(ctx, timestamp: r.timestamp)
+            return
+        }
+        let row = Row(values: collectColumns.map { ctx.eval($0).owned() }, timestamp: r.timestamp,
+                      sequence: UInt64(input.index) << 40 | UInt64(offset))
+        if top != nil { top!.insert(row) } else { all.append(row) }
+    }
+}
+
+/// Applies per-row operations; shared by the record phase and the table phase.
+enum RowOps {
+    /// Returns false when the row is filtered out.
+    @inline(__always) static func apply(_ op: RowOp, _ ctx: EvalContext) -> Bool {
+        switch op {
+        case .filter(let e):
+            return ctx.truth(e)
+        case .assign(let items):
+            for (slot, e) in items { ctx.slots[slot] = ctx.eval(e) }
+            return true
+        case .parse(let source, let regex, let slots):
+            let v = ctx.eval(source)
+            switch v {
+            case .bytes(let b):
+                let m = regex.firstMatch(b)
+                for (i, slot) in slots.enumerated() {
+                    guard let slot else { continue }
+                    if let span = m?.spans[i + 1] { ctx.slots[slot] = .bytes(UnsafeRawBufferPointer(rebasing: b[span])) } else { ctx.slots[slot] = .null }
+                }
+            case .null:
+                for slot in slots { if let slot { ctx.slots[slot] = .null } }
+            default:
+                let owned: [Value?] = v.withText { b -> [Value?] in
+                    let m = regex.firstMatch(b)
+                    return slots.indices.map { i in m?.spans[i + 1].map { .string(String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self)) } }
+                } ?? []
+                for (i, slot) in slots.enumerated() { if let slot { ctx.slots[slot] = i < owned.count ? (owned[i] ?? .null) : .null } }
+            }
+            return true
+        }
+    }
+}
+
+/// Runs the commands after the first stats/sort/limit/dedup over owned rows.
+struct TablePhase {
+    let plan: QueryPlan
+    let now: Double
+
+    func run(_ ops: [TableOp], _ input: [Row]) -> [Row] {
+        var rows = input
+        let ctx = EvalContext(slotCount: 0, now: now)
+        for op in ops {
+            switch op {
+            case .widen(let width):
+                for i in rows.indices where rows[i].values.count < width {
+                    rows[i].values += [Value](repeating: .null, count: width - rows[i].values.count)
+                }
+            case .row(let rowOp):
+                var kept: [Row] = []
+                kept.reserveCapacity(rows.count)
+                for var r in rows {
+                    ctx.slots = r.values
+                    if RowOps.apply(rowOp, ctx) {
+                        r.values = ctx.slots.map { $0.owned() }
+                        kept.append(r)
+                    }
+                }
+                rows = kept
+            case .sort(let keys):
+                var keyed: [(keys: [Value], row: Row)] = rows.map { r in
+                    ctx.slots = r.values
+                    return (keys.map { ctx.eval($0.expr).owned() }, r)
+                }
+                keyed.sort { a, b in
+                    for (k, key) in keys.enumerated() {
+                        let c = NaturalOrder.compare(a.keys[k], b.keys[k])
+                        if c != 0 { return key.descending ? c > 0 : c < 0 }
+                    }
+                    return false
+                }
+                rows = keyed.map(\.row)
+            case .limit(let n):
+                if rows.count > n { rows.removeSubrange(n...) }
+            case .dedup(let keys):
+                var seen = Set<[String]>()
+                rows = rows.filter { r in
+                    ctx.slots = r.values
+                    var key: [String] = []
+                    for k in keys {
+                        let v = ctx.eval(k)
+                        if v.isNull { return true }   // rows with a null key are never duplicates
+                        key.append(v.number.map { "#\($0)" } ?? v.text ?? "")
+                    }
+                    return seen.insert(key).inserted
+                }
+            case .stats(let sp):
+                let table = GroupTable(plan: sp)
+                for r in rows {
+                    ctx.slots = r.values
+                    table.add(ctx, timestamp: r.timestamp)
+                }
+                rows = table.rows(now: now)
+            }
+        }
+        return rows
+    }
+}

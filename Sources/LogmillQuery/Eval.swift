@@ -1,0 +1,223 @@
+import Glibc
+import LogmillRecords
+
+/// Per-worker evaluation state: the current record, its lazily discovered fields, and the row's slots.
+final class EvalContext {
+    var record = Record()
+    var input: InputContext? = nil
+    var hasRecord = false
+    var slots: [Value]
+    var aggregates: [Value] = []
+    /// Epoch seconds at query start, for `now()`.
+    let now: Double
+
+    private var lambdaReady = false
+    private var lambdaFields = LambdaFields()
+    private var jsonReady = false
+    let json = FieldTable()
+
+    init(slotCount: Int, now: Double) {
+        slots = [Value](repeating: .null, count: slotCount)
+        self.now = now
+    }
+
+    /// Points the context at a new record and forgets what was discovered in the previous one.
+    @inline(__always) func begin(_ r: Record) {
+        record = r
+        hasRecord = true
+        lambdaReady = false
+        jsonReady = false
+        for i in slots.indices { slots[i] = .null }
+    }
+
+    @inline(__always) var lambda: LambdaFields {
+        if !lambdaReady { lambdaFields = LambdaFields.parse(record.message); lambdaReady = true }
+        return lambdaFields
+    }
+
+    func system(_ f: SystemField) -> Value {
+        guard hasRecord else { return .null }
+        switch f {
+        case .timestamp: return record.timestamp == Record.absent ? .null : .timestamp(record.timestamp)
+        case .message: return .bytes(record.message)
+        case .ingestionTime: return record.ingestionTime == Record.absent ? .null : .timestamp(record.ingestionTime)
+        case .logStream:
+            if let s = record.logStream { return .bytes(s) }
+            return input?.logStream.map { .string($0) } ?? .null
+        case .log:
+            if let g = record.logGroup { return .bytes(g) }
+            return input?.logGroup.map { .string($0) } ?? .null
+        }
+    }
+
+    @inline(__always) func lambdaValue(_ f: LambdaField) -> Value {
+        guard hasRecord else { return .null }
+        let l = lambda
+        if l.type == .none { return .null }
+        func num(_ d: Double?) -> Value { d.map { .number($0) } ?? .null }
+        func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: record.message[$0])) } ?? .null }
+        switch f {
+        case .type: return .string(l.type.name)
+        case .requestId: return text(l.requestId)
+        case .duration: return num(l.duration)
+        case .billedDuration: return num(l.billedDuration)
+        case .memorySize: return num(l.memorySize)
+        case .maxMemoryUsed: return num(l.maxMemoryUsed)
+        case .initDuration: return num(l.initDuration)
+        case .xrayTraceId: return text(l.xrayTraceId)
+        case .xraySegmentId: return text(l.xraySegmentId)
+        }
+    }
+
+    func discovered(_ name: [UInt8]) -> Value {
+        guard hasRecord else { return .null }
+        if !jsonReady {
+            jsonReady = true
+            json.reset(source: record.message)
+            let m = record.message
+            var i = 0
+            while i < m.count, Bytes.isSpace(m[i]) { i += 1 }
+            if i < m.count, m[i] == UInt8(ascii: "{") {
+                if !json.flattenObject(from: i, to: m.count) { json.reset(source: m) }
+            }
+        }
+        if json.count == 0 { return .null }
+        return name.withUnsafeBytes { n in
+            json.lookup(n) { v, kind -> Value in
+                switch kind {
+                case .string, .number: return .bytes(v)
+                case .boolTrue: return .bytes(UnsafeRawBufferPointer(staticString: "true"))
+                case .boolFalse: return .bytes(UnsafeRawBufferPointer(staticString: "false"))
+                }
+            } ?? .null
+        }
+    }
+
+    // MARK: evaluation
+
+    @inline(__always) func truth(_ e: CExpr) -> Bool { eval(e).isTrue }
+
+    func eval(_ e: CExpr) -> Value {
+        switch e {
+        case .constant(let v): return v
+        case .slot(let i): return slots[i]
+        case .system(let f): return system(f)
+        case .lambda(let f): return lambdaValue(f)
+        case .discovered(let n): return discovered(n)
+        case .aggregate(let i): return aggregates[i]
+        case .negate(let x):
+            guard let n = eval(x).number else { return .null }
+            return .number(-n)
+        case .not(let x):
+            let v = eval(x)
+            if v.isNull { return .bool(true) }
+            return .bool(!v.isTrue)
+        case .and(let a, let b): return .bool(truth(a) && truth(b))
+        case .or(let a, let b): return .bool(truth(a) || truth(b))
+        case .arith(let op, let a, let b):
+            let x = eval(a), y = eval(b)
+            return arith(op, x, y)
+        case .compare(let op, let a, let b):
+            guard let c = Value.compare(eval(a), eval(b)) else { return .bool(false) }
+            switch op {
+            case .eq: return .bool(c == 0)
+            case .ne: return .bool(c != 0)
+            case .lt: return .bool(c < 0)
+            case .le: return .bool(c <= 0)
+            case .gt: return .bool(c > 0)
+            case .ge: return .bool(c >= 0)
+            }
+        case .equalsText(let x, let lit, let negated):
+            let v = eval(x)
+            guard let eq = v.withText({ t in lit.withUnsafeBytes { Bytes.equal(t, $0) } }) else { return .bool(false) }
+            return .bool(eq != negated)
+        case .contains(let x, let lit, let negated):
+            let v = eval(x)
+            guard let found = v.withText({ t in
+                lit.isEmpty || lit.withUnsafeBytes { Bytes.find($0, in: t, from: 0, to: t.count) != nil }
+            }) else { return .bool(false) }
+            return .bool(found != negated)
+        case .matches(let x, let re, let negated):
+            let v = eval(x)
+            guard let m = v.withText({ re.isMatch($0) }) else { return .bool(false) }
+            return .bool(m != negated)
+        case .inList(let x, let items, let negated):
+            let v = eval(x)
+            if v.isNull { return .bool(false) }
+            var found = false
+            for item in items where Value.equals(v, item) == true { found = true; break }
+            return .bool(found != negated)
+        case .call(let f, let args): return call(f, args)
+        case .bin(let p):
+            guard hasRecord, record.timestamp != Record.absent else {
+                if let t = slotTimestamp() { return .timestamp(p.floor(t)) }
+                return .null
+            }
+            return .timestamp(p.floor(record.timestamp))
+        case .periodFloor(let x, let p, let ceiling):
+            guard let t = Fn.timestamp(eval(x)) else { return .null }
+            return .timestamp(ceiling ? p.ceil(t) : p.floor(t))
+        }
+    }
+
+    /// `bin()` outside record evaluation has no `@timestamp` to read.
+    private func slotTimestamp() -> Int64? { nil }
+
+    @inline(__always) func arith(_ op: ArithOp, _ x: Value, _ y: Value) -> Value {
+        guard let a = x.number, let b = y.number else { return .null }
+        switch op {
+        case .add: return .number(a + b)
+        case .sub: return .number(a - b)
+        case .mul: return .number(a * b)
+        case .div: return b == 0 ? .null : .number(a / b)
+        case .mod: return b == 0 ? .null : .number(fmod(a, b))
+        case .pow: return .number(Glibc.pow(a, b))
+        }
+    }
+
+    func call(_ f: ScalarFunction, _ args: [CExpr]) -> Value {
+        @inline(__always) func arg(_ i: Int) -> Value { eval(args[i]) }
+        switch f {
+        case .ispresent: return .bool(!arg(0).isNull)
+        case .coalesce:
+            for a in args { let v = eval(a); if !v.isNull { return v } }
+            return .null
+        case .isempty: return Fn.isBlank(arg(0), whitespace: false)
+        case .isblank: return Fn.isBlank(arg(0), whitespace: true)
+        case .unmask: return arg(0)
+        case .concat: return Fn.concat(args.map { eval($0) })
+        case .ltrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
+        case .rtrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)
+        case .trim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: true)
+        case .strlen: return Fn.strlen(arg(0))
+        case .toupper: return arg(0).text.map { .string($0.uppercased()) } ?? .null
+        case .tolower: return arg(0).text.map { .string($0.lowercased()) } ?? .null
+        case .substr: return Fn.substr(arg(0), arg(1), args.count > 2 ? arg(2) : nil)
+        case .replace: return Fn.replace(arg(0), arg(1), arg(2))
+        case .strcontains: return Fn.contains(arg(0), arg(1), caseInsensitive: args.count > 2 && arg(2).isTrue)
+        case .abs: return arg(0).number.map { .number(Swift.abs($0)) } ?? .null
+        case .ceil: return arg(0).number.map { .number(Glibc.ceil($0)) } ?? .null
+        case .floor: return arg(0).number.map { .number(Glibc.floor($0)) } ?? .null
+        case .greatest: return Fn.extreme(args.map { eval($0) }, greatest: true)
+        case .least: return Fn.extreme(args.map { eval($0) }, greatest: false)
+        case .log: return arg(0).number.flatMap { $0 > 0 ? .number(Glibc.log($0)) : nil } ?? .null
+        case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
+        case .pow: return arith(.pow, arg(0), arg(1))
+        case .mod: return arith(.mod, arg(0), arg(1))
+        case .bin: return .null  // compiled to .bin
+        case .datefloor, .dateceil: return .null  // compiled to .periodFloor
+        case .frommillis: return arg(0).number.map { .timestamp(Int64($0)) } ?? .null
+        case .tomillis: return Fn.timestamp(arg(0)).map { .int($0) } ?? .null
+        case .now: return .int(Int64(now))
+        case .isvalidip, .isvalidipv4, .isvalidipv6:
+            guard let t = arg(0).text else { return .bool(false) }
+            let s = Substring(t)
+            let v4 = f != .isvalidipv6 && IP.v4(s) != nil
+            let v6 = f != .isvalidipv4 && IP.v6(s) != nil
+            return .bool(v4 || v6)
+        case .isipinsubnet, .isipv4insubnet, .isipv6insubnet:
+            guard let ip = arg(0).text, let net = arg(1).text else { return .bool(false) }
+            return .bool(IP.inSubnet(ip, net, v4Only: f == .isipv4insubnet, v6Only: f == .isipv6insubnet))
+        }
+    }
+}

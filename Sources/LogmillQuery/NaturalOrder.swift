@@ -1,0 +1,75 @@
+import LogmillRecords
+
+/// The "updated natural sort" of Insights' `sort`: non-numbers before numbers; numbers by value;
+/// other text chunk by chunk, digit runs by length then value, other runs by code point.
+enum NaturalOrder {
+    /// -1, 0 or 1; nulls sort after everything.
+    static func compare(_ a: Value, _ b: Value) -> Int {
+        switch (a.isNull, b.isNull) {
+        case (true, true): return 0
+        case (true, false): return 1
+        case (false, true): return -1
+        default: break
+        }
+        if case .timestamp(let x) = a, case .timestamp(let y) = b { return x < y ? -1 : (x > y ? 1 : 0) }
+        let an = numericValue(a), bn = numericValue(b)
+        switch (an, bn) {
+        case let (x?, y?):
+            if x != y { return x < y ? -1 : 1 }
+            return textCompare(a, b)
+        case (nil, _?): return -1
+        case (_?, nil): return 1
+        default: return textCompare(a, b)
+        }
+    }
+
+    /// A number value: a number, or text made of digits with an optional sign and decimal point.
+    static func numericValue(_ v: Value) -> Double? {
+        switch v {
+        case .number(let d): return d
+        case .int(let i): return Double(i)
+        case .timestamp(let t): return Double(t)
+        case .bool(let b): return b ? 1 : 0
+        case .null: return nil
+        case .bytes, .string:
+            return v.withText { b -> Double? in
+                var i = 0
+                if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { i += 1 }
+                var digits = 0, dots = 0
+                while i < b.count {
+                    let c = b[i]
+                    if Bytes.isDigit(c) { digits += 1 } else if c == UInt8(ascii: ".") { dots += 1 } else { return nil }
+                    i += 1
+                }
+                guard digits > 0, dots <= 1 else { return nil }
+                return Bytes.parseDouble(b)
+            } ?? nil
+        }
+    }
+
+    static func textCompare(_ a: Value, _ b: Value) -> Int {
+        a.withText { x in b.withText { y in chunkCompare(x, y) } ?? 0 } ?? 0
+    }
+
+    static func chunkCompare(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        var i = 0, j = 0
+        while i < x.count && j < y.count {
+            let dx = Bytes.isDigit(x[i]), dy = Bytes.isDigit(y[j])
+            var ie = i, je = j
+            while ie < x.count && Bytes.isDigit(x[ie]) == dx { ie += 1 }
+            while je < y.count && Bytes.isDigit(y[je]) == dy { je += 1 }
+            if dx && dy {
+                let lx = ie - i, ly = je - j
+                if lx != ly { return lx < ly ? -1 : 1 }
+            }
+            let c = Value.compareBytes(UnsafeRawBufferPointer(rebasing: x[i..<ie]), UnsafeRawBufferPointer(rebasing: y[j..<je]))
+            if c != 0 {
+                return c
+            }
+            i = ie; j = je
+        }
+        if i < x.count { return 1 }
+        if j < y.count { return -1 }
+        return 0
+    }
+}

@@ -1,0 +1,76 @@
+import LogmillRecords
+import LogmillRegex
+
+/// A step applied to each record (or each row of the table phase).
+enum RowOp {
+    case filter(CExpr)
+    case assign([(slot: Int, expr: CExpr)])
+    case parse(source: CExpr, regex: ByteRegex, slots: [Int?])
+}
+
+/// A step of the table phase, after rows were collected or aggregated.
+enum TableOp {
+    case row(RowOp)
+    case sort([(expr: CExpr, descending: Bool)])
+    case limit(Int)
+    case dedup([CExpr])
+    case stats(StatsPlan)
+    /// Re-shapes rows to `width` columns (new columns are null) before `fields` adds some.
+    case widen(Int)
+}
+
+/// One `stats` command: group keys, the aggregate calls, and the output items computed from them.
+struct StatsPlan {
+    var groups: [CExpr]
+    var groupNames: [String]
+    var specs: [AggregateSpec]
+    var items: [CExpr]
+    var itemNames: [String]
+    var columnNames: [String] { groupNames + itemNames }
+}
+
+/// What happens where the per-record phase ends.
+enum Boundary {
+    case stats(StatsPlan)
+    /// Materialise `columns` for each record; keep the best `limit` rows by `order` (all rows when nil).
+    case collect(columns: [CExpr], names: [String], order: [(column: Int, descending: Bool)], limit: Int?)
+}
+
+/// A literal that every matching record's line must contain; lets the scan skip other lines unseen.
+struct Prefilter {
+    /// Any of these must occur.
+    var literals: [[UInt8]]
+    /// Whether each literal survives JSON string escaping unchanged (usable on JSON event lines).
+    var jsonSafe: Bool
+}
+
+/// A query compiled for execution.
+public final class QueryPlan {
+    let recordOps: [RowOp]
+    let boundary: Boundary
+    let tableOps: [TableOp]
+    let projection: [(name: String, expr: CExpr)]
+    let slotCount: Int
+    let prefilter: Prefilter?
+    /// Whether the table phase starts from collected rows that need the default newest-first order.
+    let needsDefaultOrder: Bool
+    public let query: Query
+
+    init(query: Query, recordOps: [RowOp], boundary: Boundary, tableOps: [TableOp], projection: [(String, CExpr)],
+         slotCount: Int, prefilter: Prefilter?, needsDefaultOrder: Bool) {
+        self.query = query
+        self.recordOps = recordOps
+        self.boundary = boundary
+        self.tableOps = tableOps
+        self.projection = projection
+        self.slotCount = slotCount
+        self.prefilter = prefilter
+        self.needsDefaultOrder = needsDefaultOrder
+    }
+
+    /// The output column names.
+    public var columns: [String] { projection.map(\.name) }
+
+    /// The literal the scan searches for, for `--stats` and tests.
+    public var prefilterLiterals: [String]? { prefilter.map { $0.literals.map { String(decoding: $0, as: UTF8.self) } } }
+}

@@ -1,0 +1,167 @@
+/// A row of the table phase: owned values plus the record's time and position for the default order.
+struct Row {
+    var values: [Value]
+    var timestamp: Int64
+    var sequence: UInt64
+}
+
+/// Orders rows by column keys with the natural sort, then by the default order.
+struct RowOrder {
+    let keys: [(column: Int, descending: Bool)]
+
+    /// True when `a` comes before `b`.
+    @inline(__always) func before(_ a: Row, _ b: Row) -> Bool {
+        for k in keys {
+            let c = NaturalOrder.compare(a.values[k.column], b.values[k.column])
+            if c != 0 {
+                // Nulls stay last in ascending order and come first in descending, the exact reverse.
+                return k.descending ? c > 0 : c < 0
+            }
+        }
+        if keys.isEmpty {
+            // The default order: newest first.
+            if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
+        }
+        return a.sequence < b.sequence
+    }
+}
+
+/// Keeps the first `limit` rows of an order in a binary heap whose root is the worst row kept.
+struct TopRows {
+    let order: RowOrder
+    let limit: Int
+    private(set) var heap: [Row] = []
+
+    init(order: RowOrder, limit: Int) {
+        self.order = order
+        self.limit = limit
+    }
+
+    /// Whether a row with these values would be kept (cheap pre-check before materialising).
+    var isFull: Bool { heap.count >= limit }
+    var worst: Row? { heap.first }
+
+    mutating func insert(_ row: Row) {
+        if limit == 0 { return }
+        if heap.count < limit {
+            heap.append(row)
+            siftUp(heap.count - 1)
+        } else if order.before(row, heap[0]) {
+            heap[0] = row
+            siftDown(0)
+        }
+    }
+
+    // A max-heap under `before`: the parent comes after its children.
+    private mutating func siftUp(_ i0: Int) {
+        var i = i0
+        while i > 0 {
+            let p = (i - 1) / 2
+            if order.before(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { break }
+        }
+    }
+
+    private mutating func siftDown(_ i0: Int) {
+        var i = i0
+        let n = heap.count
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < n && order.before(heap[m], heap[l]) { m = l }
+            if r < n && order.before(heap[m], heap[r]) { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+
+    func sorted() -> [Row] { heap.sorted(by: order.before) }
+}
+
+/// Groups and their accumulators for one `stats`.
+final class GroupTable {
+    let plan: StatsPlan
+    private var index: [[UInt8]: Int] = [:]
+    private(set) var keys: [[Value]] = []
+    private(set) var accumulators: [[Accumulator]] = []
+    private var scratch: [UInt8] = []
+
+    init(plan: StatsPlan) {
+        self.plan = plan
+        scratch.reserveCapacity(64)
+    }
+
+    var count: Int { keys.count }
+
+    /// Adds the current row of `ctx` to its group.
+    @inline(__always) func add(_ ctx: EvalContext, timestamp: Int64) {
+        scratch.removeAll(keepingCapacity: true)
+        for g in plan.groups { GroupTable.encode(ctx.eval(g), into: &scratch) }
+        let gi: Int
+        if let found = index[scratch] {
+            gi = found
+        } else {
+            gi = keys.count
+            index[scratch] = gi
+            keys.append(plan.groups.map { ctx.eval($0).owned() })
+            accumulators.append(plan.specs.map { $0.makeAccumulator() })
+        }
+        let accs = accumulators[gi]
+        for (a, spec) in plan.specs.enumerated() {
+            if let arg = spec.argument { accs[a].add(ctx.eval(arg), timestamp: timestamp) } else { accs[a].add(.null, timestamp: timestamp) }
+        }
+    }
+
+    /// Folds another worker's groups into this table.
+    func merge(_ other: GroupTable) {
+        for (gi, key) in other.keys.enumerated() {
+            scratch.removeAll(keepingCapacity: true)
+            for v in key { GroupTable.encode(v, into: &scratch) }
+            if let mine = index[scratch] {
+                for (a, acc) in accumulators[mine].enumerated() { acc.merge(other.accumulators[gi][a]) }
+            } else {
+                index[scratch] = keys.count
+                keys.append(key)
+                accumulators.append(other.accumulators[gi])
+            }
+        }
+    }
+
+    /// One output row per group, sorted by the group keys (time buckets first, then natural order).
+    func rows(now: Double) -> [Row] {
+        let ctx = EvalContext(slotCount: 0, now: now)
+        var out: [Row] = []
+        out.reserveCapacity(keys.count)
+        for (gi, key) in keys.enumerated() {
+            ctx.aggregates = accumulators[gi].map { $0.result() }
+            ctx.slots = key
+            for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
+            out.append(Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi)))
+        }
+        let width = plan.groups.count
+        out.sort { a, b in
+            for k in 0..<width {
+                let c = NaturalOrder.compare(a.values[k], b.values[k])
+                if c != 0 { return c < 0 }
+            }
+            return a.sequence < b.sequence
+        }
+        return out
+    }
+
+    @inline(__always) static func encode(_ v: Value, into out: inout [UInt8]) {
+        switch v {
+        case .null: out.append(0)
+        case .timestamp(let t): out.append(1); withUnsafeBytes(of: t) { out.append(contentsOf: $0) }
+        case .number, .int, .bool:
+            out.append(2)
+            withUnsafeBytes(of: v.number!) { out.append(contentsOf: $0) }
+        case .bytes, .string:
+            out.append(3)
+            _ = v.withText { t in
+                withUnsafeBytes(of: UInt32(t.count)) { out.append(contentsOf: $0) }
+                out.append(contentsOf: t)
+            }
+        }
+    }
+}

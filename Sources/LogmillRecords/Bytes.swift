@@ -1,0 +1,129 @@
+import CZlib
+import Glibc
+import CZlib
+
+/// Small byte-level helpers shared by the hot paths. Nothing here allocates.
+public enum Bytes {
+    @inlinable public static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+    @inlinable public static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0b || c == 0x0c }
+
+    /// Index of the first `byte` in `buf[from..<to]`, or nil.
+    @inlinable public static func find(_ byte: UInt8, in buf: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = buf.baseAddress else { return nil }
+        guard let p = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return UnsafeRawPointer(p) - base
+    }
+
+    /// Index of the last `byte` in `buf[from..<to]`, or nil.
+    @inlinable public static func findLast(_ byte: UInt8, in buf: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = buf.baseAddress else { return nil }
+        guard let p = memrchr(base + from, Int32(byte), to - from) else { return nil }
+        return UnsafeRawPointer(p) - base
+    }
+
+    /// Index of the first occurrence of `needle` in `buf[from..<to]`, or nil.
+    @inlinable public static func find(_ needle: UnsafeRawBufferPointer, in buf: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = buf.baseAddress, let nb = needle.baseAddress else { return nil }
+        guard let p = memmem(base + from, to - from, nb, needle.count) else { return nil }
+        return UnsafeRawPointer(p) - base
+    }
+
+    /// True when `buf[at...]` starts with `prefix`.
+    @inlinable public static func hasPrefix(_ buf: UnsafeRawBufferPointer, at: Int = 0, _ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard buf.count - at >= n else { return false }
+        return memcmp(buf.baseAddress! + at, prefix.utf8Start, n) == 0
+    }
+
+    /// Byte-wise equality of two buffers.
+    @inlinable public static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    /// Number of `\n` bytes in the buffer, a word at a time.
+    public static func countNewlines(_ buf: UnsafeRawBufferPointer) -> Int {
+        guard let base = buf.baseAddress else { return 0 }
+        var count = 0
+        var i = 0
+        let n = buf.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let nl: UInt64 = 0x0a0a_0a0a_0a0a_0a0a
+        while i + 8 <= n {
+            let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ nl
+            // Exact zero-byte detection: a byte is zero iff its high bit is set below.
+            let t = ((w & ~highs) &+ ~highs) | w
+            count += (~t & highs).nonzeroBitCount
+            _ = ones
+            i += 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a { count += 1 }
+            i += 1
+        }
+        return count
+    }
+
+    /// Parses a decimal number (optional sign, digits, optional fraction, optional exponent) spanning the whole buffer.
+    public static func parseDouble(_ buf: UnsafeRawBufferPointer) -> Double? {
+        guard let r = parseDouble(buf, from: 0, to: buf.count), r.end == buf.count else { return nil }
+        return r.value
+    }
+
+    /// Parses the longest decimal number starting at `from`; returns its value and end index.
+    public static func parseDouble(_ buf: UnsafeRawBufferPointer, from: Int, to: Int) -> (value: Double, end: Int)? {
+        var i = from
+        var negative = false
+        if i < to {
+            let c = buf[i]
+            if c == UInt8(ascii: "-") { negative = true; i += 1 } else if c == UInt8(ascii: "+") { i += 1 }
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var sawDigit = false
+        var overflow = false
+        while i < to, isDigit(buf[i]) {
+            sawDigit = true
+            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(buf[i] &- 0x30); if mantissa != 0 { digits += 1 } } else { scale += 1; overflow = true }
+            i += 1
+        }
+        if i < to, buf[i] == UInt8(ascii: ".") {
+            var j = i + 1
+            var fracDigit = false
+            while j < to, isDigit(buf[j]) {
+                fracDigit = true
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(buf[j] &- 0x30); if mantissa != 0 { digits += 1 }; scale -= 1 } else { overflow = true }
+                j += 1
+            }
+            if fracDigit || sawDigit { sawDigit = sawDigit || fracDigit; i = j }
+        }
+        guard sawDigit else { return nil }
+        var exp = 0
+        if i < to, buf[i] | 0x20 == UInt8(ascii: "e") {
+            var j = i + 1
+            var eneg = false
+            if j < to, buf[j] == UInt8(ascii: "-") || buf[j] == UInt8(ascii: "+") { eneg = buf[j] == UInt8(ascii: "-"); j += 1 }
+            var e = 0
+            var any = false
+            while j < to, isDigit(buf[j]) { any = true; if e < 10000 { e = e * 10 + Int(buf[j] &- 0x30) }; j += 1 }
+            if any { exp = eneg ? -e : e; i = j }
+        }
+        let totalScale = scale + exp
+        var value: Double
+        if !overflow && mantissa < (1 << 53) && totalScale >= -22 && totalScale <= 22 {
+            // Both operands exact: one correctly rounded operation.
+            value = Double(mantissa)
+            if totalScale < 0 { value /= pow10[-totalScale] } else if totalScale > 0 { value *= pow10[totalScale] }
+        } else {
+            // Rare: defer to the C library for correct rounding.
+            var tmp = [CChar](repeating: 0, count: i - from + 1)
+            for k in from..<i { tmp[k - from] = CChar(bitPattern: buf[k]) }
+            value = strtod(tmp, nil)
+            return (value, i)
+        }
+        return (negative ? -value : value, i)
+    }
+
+    static let pow10: [Double] = (0...22).map { e in var v = 1.0; for _ in 0..<e { v *= 10 }; return v }
+}

@@ -1,0 +1,207 @@
+/// How the lines of one input are read into records.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// CloudWatch Logs export lines: `2026-11-01T00:00:00.024Z <message>`.
+    case cloudwatchExport = "cloudwatch"
+    /// JSON events as printed by `aws logs filter-log-events` / `get-log-events` (`timestamp`, `message`, `logStreamName`).
+    case cliEvents = "events"
+    /// JSON objects, one per line; the whole line is the message and its fields are discovered.
+    case jsonLines = "json"
+    /// Any other text; a leading ISO-8601 timestamp is taken when present.
+    case plain = "plain"
+
+    /// Whether the message bytes of this format appear verbatim in the line only when they need no JSON escaping.
+    public var messageIsJSONEncoded: Bool { self == .cliEvents }
+}
+
+/// What is known about one input while its lines are read.
+public final class InputContext: Sendable {
+    public let path: String
+    public let index: Int
+    public let format: LogFormat
+    /// `@logStream` from the CloudWatch export path layout (`<group>/<stream>/000000.gz`), if recognised.
+    public let logStream: String?
+    /// `@log` for the input, if known.
+    public let logGroup: String?
+
+    public init(path: String, index: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil) {
+        self.path = path
+        self.index = index
+        self.format = format
+        self.logStream = logStream
+        self.logGroup = logGroup
+    }
+
+    /// Derives the stream name from an exported object key: `.../<stream>/000000.gz` keeps `<stream>`.
+    public static func streamFromPath(_ path: String) -> String? {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 2, let last = parts.last, last.hasPrefix("0000") else { return nil }
+        return String(parts[parts.count - 2])
+    }
+}
+
+/// One log event, viewed in place. Every buffer is valid only until the next record is decoded.
+public struct Record {
+    public var line = UnsafeRawBufferPointer(start: nil, count: 0)
+    public var message = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// Epoch milliseconds, or `Record.absent`.
+    public var timestamp: Int64 = Record.absent
+    public var ingestionTime: Int64 = Record.absent
+    /// `@logStream` carried by the event itself (CLI JSON events).
+    public var logStream: UnsafeRawBufferPointer? = nil
+    public var logGroup: UnsafeRawBufferPointer? = nil
+    /// Position of the line within its input's decoded bytes, for ordering and error reports.
+    public var offset: Int = 0
+    public static let absent = Int64.min
+    public init() {}
+}
+
+/// Decodes lines into records for one format, reusing its buffers (one decoder per worker).
+public final class RecordDecoder {
+    private var messageScratch: [UInt8] = []
+    private var streamScratch: [UInt8] = []
+    private var groupScratch: [UInt8] = []
+    public private(set) var record = Record()
+
+    public init() {
+        messageScratch.reserveCapacity(4096)
+    }
+
+    /// Decodes `line` (without its newline). Returns false when the line does not fit `format`;
+    /// the record then holds the raw line as its message so it can still be queried.
+    public func decode(_ lineIn: UnsafeRawBufferPointer, format: LogFormat, offset: Int) -> Bool {
+        var line = lineIn
+        if line.count > 0, line[line.count - 1] == 0x0d { line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)]) }
+        record.line = line
+        record.offset = offset
+        record.timestamp = Record.absent
+        record.ingestionTime = Record.absent
+        record.logStream = nil
+        record.logGroup = nil
+        switch format {
+        case .cloudwatchExport:
+            if let (ms, end) = Timestamps.parseISO8601(line), end < line.count, line[end] == 0x20 {
+                record.timestamp = ms
+                record.message = UnsafeRawBufferPointer(rebasing: line[(end + 1)...])
+                return true
+            }
+            record.message = line
+            if let (ms, _) = Timestamps.parseISO8601(line) { record.timestamp = ms }
+            return line.count == 0
+        case .plain:
+            record.message = line
+            if line.count >= 19, Bytes.isDigit(line[0]), let (ms, _) = Timestamps.parseISO8601(line) { record.timestamp = ms }
+            return true
+        case .jsonLines:
+            record.message = line
+            var c = JSONCursor(line)
+            c.skipSpace()
+            return c.peek() == UInt8(ascii: "{") || line.count == 0
+        case .cliEvents:
+            return decodeEvent(line)
+        }
+    }
+
+    private func decodeEvent(_ line: UnsafeRawBufferPointer) -> Bool {
+        record.message = line
+        var c = JSONCursor(line)
+        c.skipSpace()
+        guard c.peek() == UInt8(ascii: "{") else { return line.count == 0 }
+        c.i += 1
+        var sawMessage = false
+        while true {
+            c.skipSpace()
+            if c.peek() == UInt8(ascii: "}") { break }
+            guard let (k, _) = c.scanString() else { return false }
+            c.skipSpace()
+            guard c.peek() == UInt8(ascii: ":") else { return false }
+            c.i += 1
+            c.skipSpace()
+            let key = UnsafeRawBufferPointer(rebasing: line[k])
+            let vStart = c.i
+            if Bytes.hasPrefix(key, "message") && key.count == 7 {
+                guard let (r, esc) = c.scanString() else { return false }
+                record.message = stringValue(line, r, esc, &messageScratch)
+                sawMessage = true
+            } else if key.count == 9 && Bytes.hasPrefix(key, "timestamp") {
+                guard c.skipValue() else { return false }
+                record.timestamp = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i]))
+            } else if key.count == 13 && Bytes.hasPrefix(key, "ingestionTime") {
+                guard c.skipValue() else { return false }
+                record.ingestionTime = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i]))
+            } else if key.count == 13 && Bytes.hasPrefix(key, "logStreamName") {
+                guard let (r, esc) = c.scanString() else { return false }
+                record.logStream = stringValue(line, r, esc, &streamScratch)
+            } else if key.count == 12 && Bytes.hasPrefix(key, "logGroupName") {
+                guard let (r, esc) = c.scanString() else { return false }
+                record.logGroup = stringValue(line, r, esc, &groupScratch)
+            } else {
+                guard c.skipValue() else { return false }
+            }
+            c.skipSpace()
+            if c.peek() == UInt8(ascii: ",") { c.i += 1; continue }
+            if c.peek() == UInt8(ascii: "}") { break }
+            return false
+        }
+        if !sawMessage { record.message = line }
+        return true
+    }
+
+    private func stringValue(_ line: UnsafeRawBufferPointer, _ r: Range<Int>, _ escaped: Bool, _ scratch: inout [UInt8]) -> UnsafeRawBufferPointer {
+        if !escaped { return UnsafeRawBufferPointer(rebasing: line[r]) }
+        scratch.removeAll(keepingCapacity: true)
+        JSONCursor.unescape(line, r, into: &scratch)
+        // The scratch array is owned by the decoder and not mutated until the next decode.
+        return scratch.withUnsafeBytes { $0 }
+    }
+
+    private func eventTime(_ v: UnsafeRawBufferPointer) -> Int64 {
+        if let d = Bytes.parseDouble(v) { return Int64(d) }
+        if v.count > 2, v[0] == UInt8(ascii: "\""), let (ms, _) = Timestamps.parseISO8601(v, from: 1) { return ms }
+        return Record.absent
+    }
+}
+
+/// Chooses a format from the first bytes of an input: the kind most of its first lines fit.
+public enum FormatDetector {
+    public static func detect(_ head: UnsafeRawBufferPointer) -> LogFormat {
+        var votes: [LogFormat: Int] = [:]
+        var start = 0
+        var lines = 0
+        while start < head.count && lines < 50 {
+            let end = Bytes.find(0x0a, in: head, from: start, to: head.count) ?? head.count
+            if end == head.count && start > 0 { break } // a partial last line says little
+            var line = UnsafeRawBufferPointer(rebasing: head[start..<end])
+            if line.count > 0, line[line.count - 1] == 0x0d { line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)]) }
+            start = end + 1
+            if line.count == 0 { continue }
+            lines += 1
+            votes[classify(line), default: 0] += 1
+        }
+        return votes.max { a, b in a.value < b.value || (a.value == b.value && a.key.rawValue > b.key.rawValue) }?.key ?? .plain
+    }
+
+    static func classify(_ line: UnsafeRawBufferPointer) -> LogFormat {
+        var c = JSONCursor(line)
+        c.skipSpace()
+        if c.peek() == UInt8(ascii: "{") {
+            // An event object names both `timestamp` and `message` at its top level.
+            if Bytes.find(UnsafeRawBufferPointer(staticString: "\"message\""), in: line, from: 0, to: line.count) != nil,
+               Bytes.find(UnsafeRawBufferPointer(staticString: "\"timestamp\""), in: line, from: 0, to: line.count) != nil {
+                return .cliEvents
+            }
+            return .jsonLines
+        }
+        if let (_, end) = Timestamps.parseISO8601(line), end < line.count, line[end] == 0x20,
+           line[end - 1] == UInt8(ascii: "Z") || line[end - 1] == UInt8(ascii: "z") || Bytes.isDigit(line[end - 1]) {
+            return .cloudwatchExport
+        }
+        return .plain
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Views a static string's bytes.
+    public init(staticString s: StaticString) {
+        self.init(start: UnsafeRawPointer(s.utf8Start), count: s.utf8CodeUnitCount)
+    }
+}

@@ -1,0 +1,130 @@
+/// UTC calendar arithmetic and ISO-8601 parsing on bytes, without Foundation dates.
+public enum Timestamps {
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    @inlinable public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (m + 9) % 12
+        let doy = (153 * mp + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// The date of a day count since the epoch.
+    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    @inline(__always) static func digits(_ b: UnsafeRawBufferPointer, _ at: Int, _ n: Int) -> Int? {
+        var v = 0
+        for i in at..<(at + n) {
+            let c = b[i] &- 0x30
+            if c > 9 { return nil }
+            v = v * 10 + Int(c)
+        }
+        return v
+    }
+
+    /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.fff…][Z|±HH:MM|±HHMM]` at `from`.
+    /// Returns epoch milliseconds and the index after the timestamp. A missing zone means UTC.
+    public static func parseISO8601(_ b: UnsafeRawBufferPointer, from: Int = 0) -> (ms: Int64, end: Int)? {
+        let n = b.count
+        guard n - from >= 19 else { return nil }
+        guard b[from + 4] == UInt8(ascii: "-"), b[from + 7] == UInt8(ascii: "-"),
+              b[from + 10] == UInt8(ascii: "T") || b[from + 10] == UInt8(ascii: " "),
+              b[from + 13] == UInt8(ascii: ":"), b[from + 16] == UInt8(ascii: ":"),
+              let y = digits(b, from, 4), let mo = digits(b, from + 5, 2), let d = digits(b, from + 8, 2),
+              let h = digits(b, from + 11, 2), let mi = digits(b, from + 14, 2), let s = digits(b, from + 17, 2),
+              mo >= 1, mo <= 12, d >= 1, d <= 31, h <= 23, mi <= 59, s <= 60 else { return nil }
+        var i = from + 19
+        var ms = 0
+        if i < n, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+            i += 1
+            var scale = 100
+            let start = i
+            while i < n, Bytes.isDigit(b[i]) {
+                ms += Int(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+            if i == start { return nil }
+        }
+        var offsetMinutes = 0
+        if i < n {
+            let c = b[i]
+            if c == UInt8(ascii: "Z") || c == UInt8(ascii: "z") {
+                i += 1
+            } else if (c == UInt8(ascii: "+") || c == UInt8(ascii: "-")) && n - i >= 3, let oh = digits(b, i + 1, 2) {
+                var om = 0
+                var j = i + 3
+                if j < n, b[j] == UInt8(ascii: ":"), n - j >= 3, let v = digits(b, j + 1, 2) { om = v; j += 3 }
+                else if n - j >= 2, let v = digits(b, j, 2) { om = v; j += 2 }
+                offsetMinutes = (oh * 60 + om) * (c == UInt8(ascii: "-") ? -1 : 1)
+                i = j
+            }
+        }
+        let days = daysFromCivil(y, mo, d)
+        let secs = ((days * 24 + h) * 60 + mi) * 60 + s - offsetMinutes * 60
+        return (Int64(secs) * 1000 + Int64(ms), i)
+    }
+
+    /// Parses an ISO-8601 timestamp held in a String (tests, command-line options).
+    public static func parseISO8601(_ s: String) -> Int64? {
+        var s = s
+        return s.withUTF8 { u in
+            let b = UnsafeRawBufferPointer(u)
+            guard let r = parseISO8601(b) else {
+                // A bare date is midnight UTC.
+                if b.count == 10, let y = digits(b, 0, 4), b[4] == UInt8(ascii: "-"), let m = digits(b, 5, 2),
+                   b[7] == UInt8(ascii: "-"), let d = digits(b, 8, 2) {
+                    return Int64(daysFromCivil(y, m, d)) * 86_400_000
+                }
+                return nil
+            }
+            return r.end == b.count ? r.ms : nil
+        }
+    }
+
+    /// Renders epoch milliseconds as Insights does: `YYYY-MM-DD HH:MM:SS.mmm` in UTC.
+    public static func render(_ ms: Int64) -> String {
+        var days = Int(ms / 86_400_000)
+        var rem = Int(ms % 86_400_000)
+        if rem < 0 { rem += 86_400_000; days -= 1 }
+        let (y, m, d) = civilFromDays(days)
+        let h = rem / 3_600_000, mi = rem / 60_000 % 60, s = rem / 1000 % 60, milli = rem % 1000
+        var out = [UInt8]()
+        out.reserveCapacity(23)
+        func put(_ v: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var x = v
+            for k in stride(from: width - 1, through: 0, by: -1) { digits[k] = UInt8(0x30 + x % 10); x /= 10 }
+            out.append(contentsOf: digits)
+        }
+        put(y, 4); out.append(0x2d); put(m, 2); out.append(0x2d); put(d, 2); out.append(0x20)
+        put(h, 2); out.append(0x3a); put(mi, 2); out.append(0x3a); put(s, 2); out.append(0x2e); put(milli, 3)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Renders epoch milliseconds as RFC 3339 (`2026-11-01T00:05:00.000Z`).
+    public static func renderISO(_ ms: Int64) -> String {
+        var s = render(ms)
+        s = s.replacingOccurrences(of: " ", with: "T")
+        return s + "Z"
+    }
+}
+
+private extension String {
+    func replacingOccurrences(of a: String, with b: String) -> String {
+        String(self.map { String($0) == a ? Character(b) : $0 })
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+
+let code = CLI.main(Array(CommandLine.arguments.dropFirst()))
+exit(code)
