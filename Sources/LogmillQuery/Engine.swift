@@ -46,9 +46,18 @@ public final class QueryEngine {
     public let options: QueryOptions
 
     /// Parses and plans `text`. Throws `QueryError` with line and column.
-    public init(text: String, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
+    public convenience init(text: String, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
         do {
-            let query = try QueryParser.parse(text)
+            try self.init(query: try QueryParser.parse(text), origin: origin, options: options)
+        } catch var e as QueryError {
+            e.origin = origin
+            throw e
+        }
+    }
+
+    /// Plans an already parsed (possibly rewritten) query.
+    public init(query: Query, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
+        do {
             var compiler = Compiler(query: query)
             compiler.origin = origin
             plan = try compiler.plan()

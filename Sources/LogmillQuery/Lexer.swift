@@ -3,6 +3,11 @@ public struct SourceLocation: Sendable, Equatable {
     public var offset: Int
     public var line: Int
     public var column: Int
+    public init(offset: Int, line: Int, column: Int) {
+        self.offset = offset
+        self.line = line
+        self.column = column
+    }
 }
 
 /// A query that could not be parsed or planned, with where and, when possible, a suggestion.

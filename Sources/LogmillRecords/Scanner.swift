@@ -21,6 +21,8 @@ public struct ScanOptions: Sendable {
     public var splitSize = 8 << 20
     /// Forces one format for every input instead of detecting it per file.
     public var format: LogFormat? = nil
+    /// `@log` for inputs by path; an input not listed gets its path.
+    public var logGroups: [String: String] = [:]
     public init() {}
 }
 
@@ -89,6 +91,7 @@ public final class Scanner {
         nonisolated(unsafe) var reports = [ScanReport](repeating: ScanReport(), count: consumers.count)
         let workerCount = min(consumers.count, max(1, tasks.count))
         let chunk = options.chunkSize
+        let groups = options.logGroups
         let box = ConsumerBox(consumers)
         let taskList = tasks
         DispatchQueue.concurrentPerform(iterations: workerCount) { w in
@@ -100,7 +103,7 @@ public final class Scanner {
                 next += 1
                 lock.unlock()
                 guard t < taskList.count else { break }
-                Scanner.run(taskList[t], chunk: chunk, buffer: buffer, consumer: box.consumers[w], report: &local)
+                Scanner.run(taskList[t], chunk: chunk, groups: groups, buffer: buffer, consumer: box.consumers[w], report: &local)
             }
             buffer.free()
             lock.lock()
@@ -111,7 +114,7 @@ public final class Scanner {
         return report
     }
 
-    private static func run(_ task: Task, chunk: Int, buffer: GrowableBuffer, consumer: BlockConsumer, report: inout ScanReport) {
+    private static func run(_ task: Task, chunk: Int, groups: [String: String], buffer: GrowableBuffer, consumer: BlockConsumer, report: inout ScanReport) {
         let path = task.input.path
         let stream: ByteStream
         var compressed = false
@@ -133,7 +136,7 @@ public final class Scanner {
         }
         if task.isFirstPart { report.files += 1 }
         var format = task.format
-        var context: InputContext? = format.map { makeContext(path, task.index, $0) }
+        var context: InputContext? = format.map { makeContext(path, task.index, $0, groups) }
         var filled = 0
         var absolute = task.range.map { max(0, $0.lowerBound - 1) } ?? 0   // decoded offset of buffer[0]
         var skipFirstLine = (task.range?.lowerBound ?? 0) > 0
@@ -168,7 +171,7 @@ public final class Scanner {
                 if !eof && filled < min(64 * 1024, buffer.capacity) { continue }
                 let f = format ?? FormatDetector.detect(UnsafeRawBufferPointer(rebasing: view[start..<filled]))
                 format = f
-                context = makeContext(path, task.index, f)
+                context = makeContext(path, task.index, f, groups)
                 report.formats[path] = f
             } else if task.isFirstPart && report.formats[path] == nil {
                 report.formats[path] = format
@@ -200,9 +203,10 @@ public final class Scanner {
         }
     }
 
-    private static func makeContext(_ path: String, _ index: Int, _ format: LogFormat) -> InputContext {
-        InputContext(path: path == "-" ? "(stdin)" : path, index: index, format: format,
-                     logStream: InputContext.streamFromPath(path), logGroup: nil)
+    private static func makeContext(_ path: String, _ index: Int, _ format: LogFormat, _ groups: [String: String]) -> InputContext {
+        let shown = path == "-" ? "(stdin)" : path
+        return InputContext(path: shown, index: index, format: format,
+                            logStream: InputContext.streamFromPath(path), logGroup: groups[path] ?? shown)
     }
 }
 

@@ -1,0 +1,187 @@
+import Foundation
+import LogmillMetrics
+
+/// A job file: a header of `key: value` lines, then `query:` and the query verbatim.
+///
+///     name: lambda-max-memory
+///     schedule: every 5m
+///     source: ../fixtures/lambda/orders-api.log as /aws/lambda/orders-api
+///     namespace: Logmill/Lambda
+///     metric: MaxMemoryUsed = statistics(@maxMemoryUsed) unit Bytes
+///     dimension: FunctionName = function
+///     sink: prometheus ../out/lambda.prom
+///     query:
+///     filter @type = "REPORT"
+///     | parse @log /\/aws\/lambda\/(?<function>.+)/
+///     | stats count(*) as invocations by bin(5m), function
+public struct JobFile: Sendable {
+    public struct Source: Sendable {
+        /// A path, directory or glob, relative to the job file's folder unless absolute.
+        public var pattern: String
+        /// `@log` for its records (`as /aws/lambda/name`).
+        public var logGroup: String?
+    }
+
+    public struct SinkSpec: Sendable {
+        public var kind: String
+        public var arguments: [String]
+        public var line: Int
+    }
+
+    public var path: String
+    public var name: String
+    /// The period of `schedule: every 5m`, or nil when the job has none.
+    public var schedule: String?
+    public var sources: [Source]
+    public var mapping: MetricMapping
+    public var sinks: [SinkSpec]
+    public var query: String
+    /// The line on which the query text starts, so query errors point into the job file.
+    public var queryLine: Int
+    public var format: String?
+
+    /// A problem in a job file, as `file:line: message`.
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let line: Int
+        public let message: String
+        public var description: String { "\(path):\(line): error: \(message)" }
+    }
+
+    public static let sinkKinds = ["table", "emf", "prometheus"]
+    static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "query"]
+
+    public static func load(_ path: String) throws -> JobFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ParseError(path: path, line: 0, message: "cannot read the job file")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> JobFile {
+        let lines = text.components(separatedBy: "\n")
+        var name: String? = nil, schedule: String? = nil, namespace: String? = nil, timestampColumn: String? = nil
+        var period: String? = nil, format: String? = nil
+        var sources: [Source] = []
+        var metrics: [MetricMapping.Metric] = []
+        var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
+        var sinks: [SinkSpec] = []
+        var queryLine: Int? = nil
+        func fail(_ n: Int, _ m: String) -> ParseError { ParseError(path: path, line: n, message: m) }
+        for (i, raw) in lines.enumerated() {
+            let n = i + 1
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw fail(n, "expected 'key: value' (keys: \(keys.joined(separator: ", "))), or 'query:' before the query")
+            }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            switch key {
+            case "query":
+                if !value.isEmpty { throw fail(n, "put the query on the lines after 'query:'") }
+                queryLine = n + 1
+            case "name": name = value
+            case "schedule":
+                let words = value.split(separator: " ")
+                guard words.count == 2, words[0] == "every", isPeriod(String(words[1])) else {
+                    throw fail(n, "schedule must be 'every <period>', e.g. 'every 5m'")
+                }
+                schedule = String(words[1])
+            case "source", "sources":
+                let words = value.split(separator: " ").map(String.init)
+                if let asIndex = words.firstIndex(of: "as") {
+                    guard asIndex == words.count - 2, asIndex > 0 else { throw fail(n, "write 'source: PATH [PATH…] as LOG-GROUP'") }
+                    for w in words[..<asIndex] { sources.append(Source(pattern: w, logGroup: words.last)) }
+                } else {
+                    guard !words.isEmpty else { throw fail(n, "source needs a path, directory or glob") }
+                    for w in words { sources.append(Source(pattern: w, logGroup: nil)) }
+                }
+            case "namespace":
+                guard !value.isEmpty, value.count <= 255, !value.hasPrefix("AWS/"), !value.hasPrefix(":") else {
+                    throw fail(n, "namespace must be 1 to 255 characters and not start with 'AWS/' or ':'")
+                }
+                namespace = value
+            case "metric": metrics.append(try parseMetric(value, line: n, fail: fail))
+            case "dimension":
+                guard let eq = value.firstIndex(of: "=") else { throw fail(n, "write 'dimension: Name = column' or 'dimension: Name = \"constant\"'") }
+                let dn = value[..<eq].trimmingCharacters(in: .whitespaces)
+                let dv = value[value.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                guard !dn.isEmpty, !dv.isEmpty else { throw fail(n, "dimension needs a name and a column") }
+                if dv.hasPrefix("\""), dv.hasSuffix("\""), dv.count >= 2 {
+                    dimensions.append((dn, .constant(String(dv.dropFirst().dropLast()))))
+                } else {
+                    dimensions.append((dn, .column(dv)))
+                }
+            case "timestamp": timestampColumn = value
+            case "period":
+                guard isPeriod(value) else { throw fail(n, "period must look like 5m, 1h or 1d") }
+                period = value
+            case "format": format = value
+            case "sink":
+                let words = value.split(separator: " ").map(String.init)
+                guard let kind = words.first else { throw fail(n, "sink needs a kind: \(sinkKinds.joined(separator: ", "))") }
+                guard sinkKinds.contains(kind) else {
+                    throw fail(n, "unknown sink '\(kind)'; logmill writes: \(sinkKinds.joined(separator: ", "))")
+                }
+                if kind == "prometheus" && words.count != 2 { throw fail(n, "write 'sink: prometheus FILE'") }
+                sinks.append(SinkSpec(kind: kind, arguments: Array(words.dropFirst()), line: n))
+            default:
+                throw fail(n, "unknown key '\(key)'; keys are: \(keys.joined(separator: ", "))")
+            }
+            if queryLine != nil { break }
+        }
+        guard let ql = queryLine else { throw fail(lines.count, "no 'query:' line; the query follows it") }
+        let query = lines[(ql - 1)...].joined(separator: "\n")
+        guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail(ql, "the query after 'query:' is empty") }
+        guard let ns = namespace else { throw fail(1, "missing 'namespace:'") }
+        guard !metrics.isEmpty else { throw fail(1, "no 'metric:' line; name at least one metric") }
+        guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
+        let jobName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let mapping = MetricMapping(namespace: ns, metrics: metrics, dimensions: dimensions, timestampColumn: timestampColumn,
+                                    period: period ?? schedule ?? "5m")
+        return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
+                       sinks: sinks.isEmpty ? [SinkSpec(kind: "table", arguments: [], line: 0)] : sinks,
+                       query: query, queryLine: ql, format: format)
+    }
+
+    static func isPeriod(_ s: String) -> Bool {
+        guard let digits = s.firstIndex(where: { !$0.isNumber }), digits != s.startIndex else { return false }
+        return ["ms", "s", "m", "h", "d"].contains(String(s[digits...]))
+    }
+
+    /// `Name = column [unit U] [resolution 1|60]` or `Name = statistics(field) …`.
+    static func parseMetric(_ value: String, line n: Int, fail: (Int, String) -> ParseError) throws -> MetricMapping.Metric {
+        guard let eq = value.firstIndex(of: "=") else { throw fail(n, "write 'metric: Name = column [unit Unit]'") }
+        let name = value[..<eq].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 255 else { throw fail(n, "a metric name is 1 to 255 characters") }
+        var words = value[value.index(after: eq)...].split(separator: " ").map(String.init)
+        guard !words.isEmpty else { throw fail(n, "metric '\(name)' needs a column") }
+        let sourceWord = words.removeFirst()
+        let source: MetricMapping.Source
+        if sourceWord.lowercased().hasPrefix("statistics("), sourceWord.hasSuffix(")") {
+            source = .statistics(field: String(sourceWord.dropFirst("statistics(".count).dropLast()))
+        } else {
+            source = .column(sourceWord)
+        }
+        var unit = MetricUnit.none
+        var resolution = 60
+        while !words.isEmpty {
+            let w = words.removeFirst().lowercased()
+            guard !words.isEmpty else { throw fail(n, "'\(w)' needs a value") }
+            let v = words.removeFirst()
+            switch w {
+            case "unit":
+                guard let u = MetricUnit.named(v) else {
+                    throw fail(n, "unknown unit '\(v)'; CloudWatch units: \(MetricUnit.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                unit = u
+            case "resolution":
+                guard v == "1" || v == "60" else { throw fail(n, "resolution is 1 (high resolution) or 60 seconds") }
+                resolution = Int(v)!
+            default: throw fail(n, "unexpected '\(w)'; after the column come 'unit U' and 'resolution 1|60'")
+            }
+        }
+        return MetricMapping.Metric(name: name, source: source, unit: unit, storageResolution: resolution)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LogmillMetrics
+
+/// CloudWatch Embedded Metric Format: one JSON object per line, to stdout or a file.
+/// Datums with the same namespace, timestamp and dimensions share an event (at most 100 metrics each).
+/// A statistic set becomes four metrics, `<name>.SampleCount`, `.Sum`, `.Minimum` and `.Maximum`,
+/// because EMF has no statistic-set value; a distribution becomes a value array (repeated by count, at most 100 values).
+public struct EMFSink: MetricSink {
+    public let path: String?
+    public init(path: String? = nil) { self.path = path }
+    public var label: String { path.map { "emf \($0)" } ?? "emf" }
+
+    public func render(_ datums: [MetricDatum]) -> String {
+        struct Key: Hashable { let ns: String; let ts: Int64; let dims: [String] }
+        var order: [Key] = []
+        var groups: [Key: [MetricDatum]] = [:]
+        for d in datums {
+            let k = Key(ns: d.namespace, ts: d.timestamp, dims: d.dimensions.flatMap { [$0.name, $0.value] })
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(d)
+        }
+        var out = ""
+        for k in order {
+            let members = groups[k]!
+            var metrics: [(name: String, unit: String, resolution: Int, value: String)] = []
+            for d in members {
+                switch d.value {
+                case .single(let v): metrics.append((d.name, d.unit.rawValue, d.storageResolution, json(v)))
+                case .statistics(let s):
+                    metrics.append((d.name + ".SampleCount", "Count", d.storageResolution, json(s.sampleCount)))
+                    metrics.append((d.name + ".Sum", d.unit.rawValue, d.storageResolution, json(s.sum)))
+                    metrics.append((d.name + ".Minimum", d.unit.rawValue, d.storageResolution, json(s.minimum)))
+                    metrics.append((d.name + ".Maximum", d.unit.rawValue, d.storageResolution, json(s.maximum)))
+                case .distribution(let values, let counts):
+                    var expanded: [String] = []
+                    for (v, c) in zip(values, counts) {
+                        for _ in 0..<max(1, Int(c)) where expanded.count < 100 { expanded.append(json(v)) }
+                    }
+                    metrics.append((d.name, d.unit.rawValue, d.storageResolution, "[" + expanded.joined(separator: ",") + "]"))
+                }
+            }
+            let first = members[0]
+            for chunkStart in stride(from: 0, to: metrics.count, by: 100) {
+                let chunk = metrics[chunkStart..<min(metrics.count, chunkStart + 100)]
+                let dimNames = "[" + first.dimensions.map { quote($0.name) }.joined(separator: ",") + "]"
+                let defs = chunk.map { m in
+                    "{\"Name\":\(quote(m.name)),\"Unit\":\(quote(m.unit))" + (m.resolution == 1 ? ",\"StorageResolution\":1" : "") + "}"
+                }.joined(separator: ",")
+                var obj = "{\"_aws\":{\"Timestamp\":\(k.ts),\"CloudWatchMetrics\":[{\"Namespace\":\(quote(k.ns)),\"Dimensions\":[\(dimNames)],\"Metrics\":[\(defs)]}]}"
+                for d in first.dimensions { obj += ",\(quote(d.name)):\(quote(d.value))" }
+                for m in chunk { obj += ",\(quote(m.name)):\(m.value)" }
+                out += obj + "}\n"
+            }
+        }
+        return out
+    }
+
+    public func emit(_ datums: [MetricDatum]) throws {
+        let text = render(datums)
+        if let path {
+            guard let h = FileHandle(forWritingAtPath: path) ?? {
+                FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)
+            }() else { throw SinkError(sink: label, message: "cannot open \(path) for writing") }
+            h.seekToEndOfFile()
+            h.write(Data(text.utf8))
+            h.closeFile()
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    func json(_ v: Double) -> String { v.isFinite ? formatNumber(v) : "null" }
+}
+
+/// A JSON string literal.
+func quote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
