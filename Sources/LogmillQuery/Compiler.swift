@@ -484,7 +484,7 @@ struct Compiler {
             guard case .filter(let e) = op, let lits = Compiler.requiredLiterals(e) else { continue }
             if best == nil || Compiler.strength(lits) > Compiler.strength(best!) { best = lits }
         }
-        guard let lits = best, !lits.isEmpty, lits.allSatisfy({ !$0.isEmpty }) else { return nil }
+        guard let lits = best, !lits.isEmpty, lits.count <= 4, lits.allSatisfy({ !$0.isEmpty }) else { return nil }
         let safe = lits.allSatisfy { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/") } }
         return Prefilter(literals: lits, jsonSafe: safe)
     }

@@ -44,6 +44,7 @@ public struct QueryResult {
 public final class QueryEngine {
     public let plan: QueryPlan
     public let options: QueryOptions
+    private let origin: String?
 
     /// Parses and plans `text`. Throws `QueryError` with line and column.
     public convenience init(text: String, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
@@ -58,20 +59,29 @@ public final class QueryEngine {
     /// Plans an already parsed (possibly rewritten) query.
     public init(query: Query, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
         do {
-            var compiler = Compiler(query: query)
-            compiler.origin = origin
-            plan = try compiler.plan()
+            plan = try QueryEngine.compile(query, origin: origin)
         } catch var e as QueryError {
             e.origin = origin
             throw e
         }
+        self.origin = origin
         self.options = options
+    }
+
+    static func compile(_ query: Query, origin: String?) throws -> QueryPlan {
+        var compiler = Compiler(query: query)
+        compiler.origin = origin
+        return try compiler.plan()
     }
 
     /// Runs the query over files (expanded by `InputResolver`).
     public func run(_ inputs: [InputFile]) -> QueryResult {
         let started = Date()
-        let workers = (0..<max(1, options.scan.workers)).map { _ in Worker(plan: plan, options: options) }
+        // Each worker gets its own compiled plan: sharing one object graph between threads makes
+        // every retain and release of it contend for the same cache lines.
+        let workers = (0..<max(1, options.scan.workers)).map { k in
+            Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin)) ?? plan, options: options)
+        }
         let report = Scanner(options: options.scan).scan(inputs, consumers: workers)
         var stats = QueryStatistics()
         stats.bytesRead = report.bytesRead

@@ -16,7 +16,8 @@ enum NaturalOrder {
         switch (an, bn) {
         case let (x?, y?):
             if x != y { return x < y ? -1 : 1 }
-            return textCompare(a, b)
+            // Equal numbers (0, 01, 1) tie-break by code point.
+            return a.withText { p in b.withText { q in Value.compareBytes(p, q) } ?? 0 } ?? 0
         case (nil, _?): return -1
         case (_?, nil): return 1
         default: return textCompare(a, b)

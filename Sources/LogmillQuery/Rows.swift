@@ -85,6 +85,9 @@ final class GroupTable {
     private(set) var keys: [[Value]] = []
     private(set) var accumulators: [[Accumulator]] = []
     private var scratch: [UInt8] = []
+    /// The previous row's key and group: consecutive log lines usually fall in the same bucket.
+    private var lastKey: [UInt8] = []
+    private var lastGroup = -1
 
     init(plan: StatsPlan) {
         self.plan = plan
@@ -98,13 +101,20 @@ final class GroupTable {
         scratch.removeAll(keepingCapacity: true)
         for g in plan.groups { GroupTable.encode(ctx.eval(g), into: &scratch) }
         let gi: Int
-        if let found = index[scratch] {
+        if lastGroup >= 0 && scratch == lastKey {
+            gi = lastGroup
+        } else if let found = index[scratch] {
             gi = found
         } else {
             gi = keys.count
             index[scratch] = gi
             keys.append(plan.groups.map { ctx.eval($0).owned() })
             accumulators.append(plan.specs.map { $0.makeAccumulator() })
+        }
+        if gi != lastGroup {
+            lastGroup = gi
+            lastKey.removeAll(keepingCapacity: true)
+            lastKey.append(contentsOf: scratch)
         }
         let accs = accumulators[gi]
         for (a, spec) in plan.specs.enumerated() {

@@ -40,22 +40,25 @@ public enum Bytes {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    /// Number of `\n` bytes in the buffer, a word at a time.
+    /// Number of `\n` bytes in the buffer, eight bytes at a time (exact zero-byte detection per word).
     public static func countNewlines(_ buf: UnsafeRawBufferPointer) -> Int {
         guard let base = buf.baseAddress else { return 0 }
+        let n = buf.count
         var count = 0
         var i = 0
-        let n = buf.count
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let nl: UInt64 = 0x0a0a_0a0a_0a0a_0a0a
-        while i + 8 <= n {
-            let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ nl
-            // Exact zero-byte detection: a byte is zero iff its high bit is set below.
-            let t = ((w & ~highs) &+ ~highs) | w
-            count += (~t & highs).nonzeroBitCount
-            _ = ones
-            i += 8
+        let low7: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
+        let newline: UInt64 = 0x0a0a_0a0a_0a0a_0a0a
+        @inline(__always) func zeros(_ w: UInt64) -> Int {
+            let x = w ^ newline
+            return (~(((x & low7) &+ low7) | x | low7)).nonzeroBitCount
+        }
+        while i + 32 <= n {
+            let a = zeros(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let b = zeros(base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+            let c = zeros(base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
+            let d = zeros(base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
+            count += a + b + c + d
+            i += 32
         }
         while i < n {
             if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a { count += 1 }

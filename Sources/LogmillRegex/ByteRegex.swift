@@ -1,0 +1,255 @@
+// Public API of LogmillRegex.
+//
+// Pipeline: Parser (pattern -> Node) -> Compiler (Node -> byte-level Thompson NFA, `Program`) ->
+//   * Literals: required literals (quick reject with memchr/memmem) and a literal prefix / first-byte
+//     set used to skip ahead whenever no search thread is alive;
+//   * LazyDFA: used by isMatch and to find the end of the match (and reject non-matching input)
+//     for programs without assertions (`^ $ \A \z \b \B` make the program PikeVM-only);
+//   * PikeVM: leftmost-first simulation with capture slots; for firstMatch it only runs over the
+//     region the DFA reported (or the whole haystack when the DFA is unavailable or gave up).
+// Everything is O(haystack × program); the program is capped at 100k instructions.
+//
+// Semantic notes (differences from Python `re` on str):
+//   * Matching is over UTF-8 bytes; spans are byte offsets. `\d \w \s \b` are ASCII-only.
+//   * `.`, negated classes and `\D \W \S` match a whole UTF-8 sequence when possible, and otherwise a
+//     single non-ASCII byte (so invalid UTF-8 never blocks `.*`). On valid UTF-8 this only differs from
+//     Python when a match can only succeed by splitting a character (e.g. `.\W` on "é").
+//   * Empty loop iterations (`(a*)*`, `(a|)+`) follow RE2 capture semantics, not Python's.
+//   * `(?i)` anywhere applies to the rest of the enclosing group (Python 3.11 rejects non-leading
+//     global flags). `\B` matches the empty haystack (Python 3.11 does not).
+//   * Not supported (compile error): backreferences, lookaround, atomic groups, possessive quantifiers,
+//     `\p{...}`, verbose mode (?x), (?u)/(?a)/(?L).
+import Foundation
+
+/// Options applied to a whole pattern; inline flags `(?i)`, `(?s)`, `(?m)` can also set them.
+public struct RegexOptions: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// `(?i)`: ASCII and simple Unicode case folding.
+    public static let caseInsensitive = RegexOptions(rawValue: 1)
+    /// `(?s)`: `.` also matches `\n`.
+    public static let dotMatchesNewline = RegexOptions(rawValue: 2)
+    /// `(?m)`: `^` and `$` match at line boundaries.
+    public static let multiline = RegexOptions(rawValue: 4)
+}
+
+/// A pattern that failed to compile.
+public struct RegexError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, naming the offending construct.
+    public let message: String
+    /// 1-based column (in Unicode scalars) within the pattern where the problem starts.
+    public let column: Int
+
+    public init(message: String, column: Int) {
+        self.message = message
+        self.column = column
+    }
+
+    public var description: String { "regex error at column \(column): \(message)" }
+}
+
+/// The result of a successful search.
+public struct RegexMatch: Sendable {
+    /// `spans[0]` is the whole match, `spans[i]` capture group `i` (nil when it did not participate).
+    /// Offsets are byte offsets into the searched haystack.
+    public var spans: [Range<Int>?]
+    /// The whole match.
+    public var range: Range<Int> { spans[0]! }
+}
+
+/// A compiled regular expression matching UTF-8 bytes in time linear in the haystack length.
+///
+/// Semantics follow Python's `re` (leftmost-first alternation, greedy and lazy quantifiers), without
+/// backreferences or lookaround. Instances are immutable and safe to use from several threads at once.
+public final class ByteRegex: Sendable {
+    /// The source pattern.
+    public let pattern: String
+    let program: Program
+    let vm: PikeVM
+    /// Lazy DFA for programs without assertions (nil otherwise).
+    let dfa: LazyDFA?
+    let names: [String?]
+    let literals: [[UInt8]]?
+    let rejectLiterals: [[UInt8]]?
+    /// When the whole pattern is one literal string without assertions: search with memmem only.
+    let pureLiteral: [UInt8]?
+    let pool: ScratchPool
+
+    /// Compiles `pattern`. Throws `RegexError` for syntax errors, unsupported constructs and
+    /// programs larger than the size limit.
+    public init(_ pattern: String, options: RegexOptions = []) throws {
+        self.pattern = pattern
+        let parsed = try Parser.parse(pattern, options: options)
+        let prog = try Compiler.compile(parsed)
+        program = prog
+        names = parsed.captureNames
+        literals = Literals.required(parsed.root)
+        // memmem per literal: only worth it as a quick reject for small sets.
+        if let l = literals, l.count <= 4 { rejectLiterals = l } else { rejectLiterals = nil }
+
+        var pure: [UInt8]? = nil
+        if parsed.captureNames.isEmpty, !prog.hasAssertions,
+           let e = Literals.exact(parsed.root), e.count == 1, !e[0].isEmpty {
+            pure = e[0]
+        }
+        pureLiteral = pure
+
+        let prefix = Literals.prefix(parsed.root)
+        let prefilter: StartPrefilter
+        if prog.anchoredStart {
+            prefilter = .none
+        } else if !prefix.isEmpty {
+            prefilter = .prefix(prefix)
+        } else if let fb = prog.firstBytes, !fb.isFull, fb.count <= 200 {
+            prefilter = .firstByte(fb)
+        } else {
+            prefilter = .none
+        }
+        vm = PikeVM(prog: prog, prefilter: prefilter)
+        dfa = prog.hasAssertions ? nil : LazyDFA(prog: prog, prefilter: prefilter)
+        pool = ScratchPool(program: prog, withDFA: dfa != nil)
+    }
+
+    /// Number of capture groups, excluding group 0.
+    public var captureCount: Int { names.count }
+
+    /// Index `i` holds the name of group `i + 1`, or nil for unnamed groups.
+    public var captureNames: [String?] { names }
+
+    /// Literal byte strings, at least one of which every match must contain, or nil when none can be
+    /// derived (e.g. `\d+`). `/Max Memory Used: (\d+)/` gives `["Max Memory Used: "]`.
+    public var requiredLiterals: [[UInt8]]? { literals }
+
+    /// Quick rejection: false when no required literal occurs in `h[from..<n]`.
+    @inline(__always)
+    private func mayMatch(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Bool {
+        guard let lits = rejectLiterals else { return true }
+        for l in lits where findLiteral(l, in: h, n, from: from) != nil { return true }
+        return false
+    }
+
+    /// Whether the pattern matches anywhere in `haystack`.
+    public func isMatch(_ haystack: UnsafeRawBufferPointer) -> Bool {
+        let n = haystack.count
+        guard let base = haystack.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return withEmptyHaystack { isMatch($0) }
+        }
+        if let lit = pureLiteral { return findLiteral(lit, in: base, n, from: 0) != nil }
+        if !mayMatch(base, n, from: 0) { return false }
+        let scratch = pool.get()
+        defer { pool.put(scratch) }
+        if let dfa, let cache = scratch.dfa {
+            switch dfa.find(base, n, start: 0, anchored: false, earliest: true, cache: cache) {
+            case .match: return true
+            case .noMatch: return false
+            case .gaveUp: break
+            }
+        }
+        return vm.search(base, n, start: 0, earliest: true, scratch: scratch.pike)
+    }
+
+    /// The leftmost-first match in `haystack`, with capture spans.
+    public func firstMatch(_ haystack: UnsafeRawBufferPointer) -> RegexMatch? {
+        firstMatch(haystack, from: 0)
+    }
+
+    /// The leftmost-first match starting at or after byte offset `start`. Assertions (`^`, `\b`, ...)
+    /// still see the bytes before `start`.
+    public func firstMatch(_ haystack: UnsafeRawBufferPointer, from start: Int) -> RegexMatch? {
+        let n = haystack.count
+        guard start >= 0, start <= n else { return nil }
+        guard let base = haystack.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            return withEmptyHaystack { firstMatch($0, from: 0) }
+        }
+        if let lit = pureLiteral {
+            guard let p = findLiteral(lit, in: base, n, from: start) else { return nil }
+            return RegexMatch(spans: [p..<(p + lit.count)])
+        }
+        if !mayMatch(base, n, from: start) { return nil }
+        let scratch = pool.get()
+        defer { pool.put(scratch) }
+        let pike = scratch.pike
+        var from = start
+        var end: Int? = nil
+        if let dfa, let cache = scratch.dfa {
+            switch dfa.find(base, n, start: start, anchored: false, earliest: false, cache: cache) {
+            case .match(let e, let runStart):
+                // Captures: PikeVM over just the region known to contain the match.
+                from = runStart
+                end = e
+            case .noMatch: return nil
+            case .gaveUp: break
+            }
+        }
+        guard vm.search(base, n, start: from, end: end, earliest: false, scratch: pike) else { return nil }
+        var spans = [Range<Int>?](repeating: nil, count: names.count + 1)
+        for g in 0...names.count {
+            let a = pike.best[2 * g], b = pike.best[2 * g + 1]
+            if a >= 0 && b >= a { spans[g] = a..<b }
+        }
+        return RegexMatch(spans: spans)
+    }
+
+    private func withEmptyHaystack<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        var zero: UInt8 = 0
+        return withUnsafeMutablePointer(to: &zero) { p in
+            body(UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: 0))
+        }
+    }
+
+    /// Convenience for tests: matches the UTF-8 bytes of `s`.
+    public func isMatch(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isMatch(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Convenience for tests: spans are UTF-8 byte offsets into `s`.
+    public func firstMatch(_ s: String) -> RegexMatch? {
+        var s = s
+        return s.withUTF8 { firstMatch(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Per-search mutable state.
+final class Scratch {
+    let pike: PikeScratch
+    let dfa: DFACache?
+    init(program: Program, withDFA: Bool) {
+        pike = PikeScratch(program: program)
+        dfa = withDFA ? DFACache(program: program) : nil
+    }
+}
+
+/// A small lock-protected free list of scratch objects, so concurrent searches on one regex
+/// never share mutable state and sequential searches do not allocate.
+final class ScratchPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [Scratch] = []
+    private let program: Program
+    private let maxPooled = 16
+
+    private let withDFA: Bool
+
+    init(program: Program, withDFA: Bool) {
+        self.program = program
+        self.withDFA = withDFA
+    }
+
+    @inline(__always)
+    func get() -> Scratch {
+        lock.lock()
+        if let s = free.popLast() {
+            lock.unlock()
+            return s
+        }
+        lock.unlock()
+        return Scratch(program: program, withDFA: withDFA)
+    }
+
+    @inline(__always)
+    func put(_ s: Scratch) {
+        lock.lock()
+        if free.count < maxPooled { free.append(s) }
+        lock.unlock()
+    }
+}

@@ -1,0 +1,218 @@
+// A lazy (on-demand) DFA over byte equivalence classes, for programs without assertions.
+//
+// A DFA state is the priority-ordered list of NFA "leaf" instructions (byte consumers and `match`)
+// reachable after an epsilon closure, exactly the thread list of the PikeVM without captures. The
+// unanchored search loop `(?s:.)*?` is represented by a marker at the lowest priority. Leaves after a
+// `match` are dropped (leftmost-first: lower-priority threads are cut), so running the DFA to the
+// dead state yields the end of the leftmost-first match, identical to the PikeVM's.
+//
+// States and transitions are built on demand into a per-scratch cache with a memory budget; when the
+// budget is exceeded the cache is cleared, and a search that clears it too often gives up so the
+// caller can fall back to the PikeVM.
+
+/// Leaf list entry standing for the unanchored start loop.
+private let startMarker: Int32 = -2
+private let unknownState: Int32 = -1
+private let deadState: Int32 = 0
+
+/// Mutable per-thread DFA state (lives in a `Scratch`).
+final class DFACache {
+    let classCount: Int
+    let maxStates: Int
+    /// trans[state * classCount + class]; `unknownState` when not yet computed. Raw memory so the
+    /// hot loop has no exclusivity or bounds checks; rows are initialised when their state is added.
+    let trans: UnsafeMutablePointer<Int32>
+    let matchFlags: UnsafeMutablePointer<Bool>
+    var stateCount = 0
+    var states: [[Int32]] = []
+    var index: [[Int32]: Int32] = [:]
+    /// Initial state of an unanchored search.
+    var initial: Int32 = unknownState
+    // Closure scratch.
+    var seen: [Int32]
+    var seenGen: Int32 = 0
+    var stack: [Int32] = []
+
+    init(program: Program, memoryBudget: Int = 512 << 10) {
+        classCount = program.byteClassCount
+        maxStates = max(64, memoryBudget / (4 * classCount))
+        trans = .allocate(capacity: maxStates * classCount)
+        matchFlags = .allocate(capacity: maxStates)
+        seen = [Int32](repeating: 0, count: program.insts.count)
+        reset()
+    }
+
+    deinit {
+        trans.deallocate()
+        matchFlags.deallocate()
+    }
+
+    func reset() {
+        stateCount = 0
+        states.removeAll(keepingCapacity: true)
+        index.removeAll(keepingCapacity: true)
+        initial = unknownState
+        // State 0 is the dead state.
+        add([], match: false)
+    }
+
+    @discardableResult
+    func add(_ list: [Int32], match: Bool) -> Int32 {
+        let id = Int32(stateCount)
+        (trans + stateCount * classCount).initialize(repeating: unknownState, count: classCount)
+        matchFlags[stateCount] = match
+        stateCount += 1
+        states.append(list)
+        index[list] = id
+        return id
+    }
+}
+
+struct LazyDFA: Sendable {
+    let prog: Program
+    let prefilter: StartPrefilter
+
+    enum Result {
+        case noMatch
+        /// The leftmost-first match ends at `end`; it starts at or after `runStart`.
+        case match(end: Int, runStart: Int)
+        /// The cache thrashed; use the PikeVM.
+        case gaveUp
+    }
+
+    /// Appends the leaves of the epsilon closure of `pc0` to `out`, in priority order.
+    private func closure(_ pc0: Int32, into out: inout [Int32], _ c: DFACache) {
+        c.stack.removeAll(keepingCapacity: true)
+        c.stack.append(pc0)
+        while let top = c.stack.popLast() {
+            var pc = top
+            while true {
+                if c.seen[Int(pc)] == c.seenGen { break }
+                c.seen[Int(pc)] = c.seenGen
+                let inst = prog.insts[Int(pc)]
+                switch inst.op {
+                case .split:
+                    c.stack.append(inst.arg)
+                    pc = inst.next
+                    continue
+                case .save:
+                    pc = inst.next
+                    continue
+                case .byteRange, .byteSet, .match:
+                    out.append(pc)
+                case .assert, .fail:
+                    break
+                }
+                break
+            }
+        }
+    }
+
+    private func newGeneration(_ c: DFACache) {
+        c.seenGen &+= 1
+        if c.seenGen == Int32.max {
+            for i in c.seen.indices { c.seen[i] = 0 }
+            c.seenGen = 1
+        }
+    }
+
+    /// Interns a leaf list (truncated after the first match) and returns its state id.
+    private func intern(_ list: [Int32], _ c: DFACache) -> Int32 {
+        var list = list
+        var match = false
+        if let m = list.firstIndex(where: { $0 >= 0 && prog.insts[Int($0)].op == .match }) {
+            match = true
+            list.removeSubrange((m + 1)...)
+        }
+        if list.isEmpty { return deadState }
+        if let id = c.index[list] { return id }
+        return c.add(list, match: match)
+    }
+
+    private func initialState(_ c: DFACache, anchored: Bool) -> Int32 {
+        newGeneration(c)
+        var list: [Int32] = []
+        closure(prog.start, into: &list, c)
+        if !anchored { list.append(startMarker) }
+        return intern(list, c)
+    }
+
+    /// Computes the transition of `state` on a byte (any representative of its class).
+    private func computeNext(_ state: Int32, _ byte: UInt8, _ c: DFACache) -> Int32 {
+        newGeneration(c)
+        var out: [Int32] = []
+        for pc in c.states[Int(state)] {
+            if pc == startMarker {
+                closure(prog.start, into: &out, c)
+                out.append(startMarker)
+                continue
+            }
+            let inst = prog.insts[Int(pc)]
+            switch inst.op {
+            case .match:
+                break
+            case .byteRange:
+                if byte >= inst.lo && byte <= inst.hi { closure(inst.next, into: &out, c) }
+                continue
+            case .byteSet:
+                if prog.sets[Int(inst.arg)].contains(byte) { closure(inst.next, into: &out, c) }
+                continue
+            default:
+                continue
+            }
+            break // cut after match
+        }
+        return intern(out, c)
+    }
+
+    /// Finds the end of the leftmost-first match starting at or after `start` (or exactly at `start`
+    /// when `anchored`). With `earliest`, stops at the first match state seen (for `isMatch`).
+    func find(_ h: UnsafePointer<UInt8>, _ n: Int, start: Int, anchored: Bool,
+              earliest: Bool, cache c: DFACache) -> Result {
+        if c.initial == unknownState { c.initial = initialState(c, anchored: false) }
+        var state = anchored ? initialState(c, anchored: true) : c.initial
+        var initial = anchored ? Int32(-3) : c.initial
+        var pos = start
+        var runStart = start
+        var lastMatch = -1
+        var clears = 0
+        let classes = prog.byteClasses
+        let classCount = c.classCount
+        let trans = c.trans
+        let matchFlags = c.matchFlags
+        return classes.withUnsafeBufferPointer { cls -> Result in
+            while true {
+                if state == initial {
+                    guard let p = prefilter.next(h, n, from: pos) else { break }
+                    pos = p
+                    if prog.startIsFresh { runStart = p }
+                }
+                if matchFlags[Int(state)] {
+                    lastMatch = pos
+                    if earliest { break }
+                }
+                if pos >= n { break }
+                // Hot loop: follow cached transitions.
+                var next = trans[Int(state) &* classCount &+ Int(cls[Int(h[pos])])]
+                if next == unknownState {
+                    if c.stateCount >= c.maxStates - 1 {
+                        clears += 1
+                        if clears > 8 { return .gaveUp }
+                        let list = c.states[Int(state)]
+                        let wasInitial = state == initial
+                        c.reset()
+                        c.initial = initialState(c, anchored: false)
+                        state = intern(list, c)
+                        if wasInitial { initial = state } else if !anchored { initial = c.initial }
+                    }
+                    next = computeNext(state, h[pos], c)
+                    trans[Int(state) &* classCount &+ Int(cls[Int(h[pos])])] = next
+                }
+                if next == deadState { break }
+                state = next
+                pos += 1
+            }
+            return lastMatch >= 0 ? .match(end: lastMatch, runStart: runStart) : .noMatch
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import XCTest
+
+/// Runs the built `logmill` binary the way users do.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The binary next to the test bundle (same build configuration).
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        for candidate in [dir + "/logmill", root + "/.build/debug/logmill"] where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return dir + "/logmill"
+    }
+
+    struct Output { let status: Int32; let stdout: String; let stderr: String }
+
+    func logmill(_ args: [String], stdin: Data? = nil, cwd: String = CLITests.root) throws -> Output {
+        guard FileManager.default.isExecutableFile(atPath: CLITests.binary) else {
+            throw XCTSkip("logmill binary not built at \(CLITests.binary); run 'swift build' first")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(stdin) }
+        inp.fileHandleForWriting.closeFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func json(_ s: String) throws -> [[String: Any]] {
+        try JSONSerialization.jsonObject(with: Data(s.utf8)) as! [[String: Any]]
+    }
+
+    func testQueryOverFixturesCountsEveryFormatAndGzip() throws {
+        let r = try logmill(["query", "--format", "json", "filter @type = \"REPORT\" | stats count(*) as n", "fixtures/lambda"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // The generator's README states the REPORT counts; recount them here from the raw files.
+        var expected = 0
+        for f in ["orders-api.log", "payments-worker.log"] {
+            let text = try String(contentsOfFile: CLITests.root + "/fixtures/lambda/" + f, encoding: .utf8)
+            expected += text.components(separatedBy: "\n").filter { $0.contains(" REPORT RequestId: ") }.count
+        }
+        let events = try String(contentsOfFile: CLITests.root + "/fixtures/lambda/checkout-events.jsonl", encoding: .utf8)
+        expected += events.components(separatedBy: "\n").filter { $0.contains("\"message\": \"REPORT RequestId: ") }.count
+        for gz in ["orders-api-archive.log.gz", "multi-member.log.gz"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "gzip -dc '\(CLITests.root)/fixtures/lambda/\(gz)' | grep -c ' REPORT RequestId: '"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            p.waitUntilExit()
+            expected += Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
+        }
+        XCTAssertEqual(try json(r.stdout).first?["n"] as? Int, expected)
+    }
+
+    func testStdinFormatsAndStats() throws {
+        let input = Data("2026-11-01T00:00:00.000Z hello\n2026-11-01T00:00:01.000Z world\n".utf8)
+        let csv = try logmill(["query", "--format", "csv", "--stats", "fields @message | sort @timestamp asc", "-"], stdin: input)
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(csv.stdout, "@message\nhello\nworld\n")
+        XCTAssertTrue(csv.stderr.contains("records scanned: 2, matched: 2"), csv.stderr)
+        let nd = try logmill(["query", "--format", "ndjson", "stats count(*) by bin(1h)", "-"], stdin: input)
+        XCTAssertEqual(nd.stdout, "{\"bin(1h)\":\"2026-11-01 00:00:00.000\",\"count(*)\":2}\n")
+    }
+
+    func testErrorsAndExitCodes() throws {
+        let bad = try logmill(["query", "fields @message | fitler x = 1", "fixtures/lambda"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("query:1:19: error: unknown command 'fitler'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("did you mean 'filter'?"))
+        XCTAssertEqual(try logmill(["query", "fields @message", "no/such/file.log"]).status, 2)
+        XCTAssertEqual(try logmill(["query", "--bogus", "fields x", "-"]).status, 2)
+        XCTAssertEqual(try logmill(["frobnicate"]).status, 2)
+        for cmd in ["query", "run", "validate"] {
+            let h = try logmill([cmd, "--help"])
+            XCTAssertEqual(h.status, 0)
+            XCTAssertTrue(h.stdout.contains("usage: logmill \(cmd)"), h.stdout)
+        }
+    }
+
+    func testCorruptGzipIsReportedAndEarlierLinesCount() throws {
+        let dir = NSTemporaryDirectory() + "logmill-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: CLITests.root + "/fixtures/lambda/orders-api-archive.log.gz"))
+        _ = FileManager.default.createFile(atPath: dir + "/cut.gz", contents: whole.prefix(whole.count * 2 / 3))
+        let r = try logmill(["query", "--format", "json", "stats count(*) as n", dir + "/cut.gz"])
+        XCTAssertEqual(r.status, 1, "the query ran but an input was damaged")
+        XCTAssertTrue(r.stderr.contains("cut.gz: corrupt gzip data at compressed byte offset"), r.stderr)
+        XCTAssertGreaterThan(try json(r.stdout).first?["n"] as? Int ?? 0, 0)
+    }
+
+    func testExampleJobsValidateAndRun() throws {
+        let v = try logmill(["validate"] + ["queries/lambda-max-memory.job", "queries/lambda-errors.job", "queries/s3-requests.job"])
+        XCTAssertEqual(v.status, 0, v.stderr)
+        let r = try logmill(["run", "--dry-run", "queries/lambda-errors.job"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let emf = r.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }
+        XCTAssertFalse(emf.isEmpty)
+        var total = 0
+        for line in emf {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            total += o["Errors"] as! Int
+        }
+        // Every ERROR application line and every timeout in the three plain/JSON fixtures, counted directly.
+        var expected = 0
+        for f in ["orders-api.log", "payments-worker.log", "checkout-events.jsonl"] {
+            let text = try String(contentsOfFile: CLITests.root + "/fixtures/lambda/" + f, encoding: .utf8)
+            expected += text.components(separatedBy: "\n").filter { $0.contains("\tERROR\t") || $0.contains("\\tERROR\\t") || $0.contains("Task timed out") }.count
+        }
+        XCTAssertEqual(total, expected)
+        let badJob = try logmill(["validate", "Tests/jobs/bad.job"])
+        XCTAssertEqual(badJob.status, 2)
+        XCTAssertTrue(badJob.stderr.contains("bad.job:4:"), badJob.stderr)
+    }
+
+    func testConformanceCases() throws {
+        let shared = CLITests.root + "/../shared/conformance"
+        guard FileManager.default.fileExists(atPath: shared + "/run.py") else {
+            throw XCTSkip("../shared/conformance is absent; skipping the Insights conformance cases")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", shared + "/run.py", CLITests.binary, shared + "/cases", "--known-failures", CLITests.root + "/Tests/conformance-expected-failures.txt"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, out)
+    }
+}

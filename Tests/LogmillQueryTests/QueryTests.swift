@@ -1,0 +1,204 @@
+import Foundation
+import XCTest
+@testable import LogmillQuery
+@testable import LogmillRecords
+import LogmillSources
+
+final class ParserTests: XCTestCase {
+    func error(_ q: String) -> QueryError? {
+        do { _ = try QueryEngine(text: q); return nil } catch let e as QueryError { return e } catch { return nil }
+    }
+
+    func testErrorsCarryLineColumnCaretAndHint() {
+        let e = error("fields @message\n| fitler @message like /x/")!
+        XCTAssertEqual(e.location?.line, 2)
+        XCTAssertEqual(e.location?.column, 3)
+        XCTAssertEqual(e.hint, "did you mean 'filter'?")
+        XCTAssertTrue(e.description.contains("query:2:3: error: unknown command 'fitler'"), e.description)
+        XCTAssertTrue(e.description.contains("\n  | fitler @message like /x/\n    ^"), e.description)
+    }
+
+    func testUnknownAndForeignFunctions() {
+        XCTAssertEqual(error("fields strln(@message)")?.hint, "did you mean 'strlen'?")
+        XCTAssertEqual(error("stats percentile(@duration, 95)")?.hint, "use pct(field, 95)")
+        XCTAssertNotNil(error("filter sum(x) > 1"), "aggregates outside stats")
+        XCTAssertNotNil(error("fields abs()"), "wrong arity")
+    }
+
+    func testMalformedQueries() {
+        XCTAssertEqual(error("filter (a = 1")?.location?.column, 14)
+        XCTAssertNotNil(error("filter @message like \"open"))
+        XCTAssertNotNil(error("filter @message like /(unclosed/"))
+        XCTAssertNotNil(error("parse @message \"* *\" as one"))
+        XCTAssertNotNil(error("stats count(*) by bin(5parsecs)"))
+        XCTAssertNotNil(error("dedup a | sort a"))
+        XCTAssertNotNil(error("limit 200000"))
+        XCTAssertNotNil(error(""))
+        XCTAssertTrue(error("unnest x into y")!.message.contains("not supported by logmill"))
+    }
+
+    func testCommentsCaseAndRegexVersusDivision() throws {
+        let q = try QueryParser.parse("# a comment\nFIELDS @duration / 1000 as s # trailing\n| FILTER @message LIKE /a\\/b/ and x = \"#\"")
+        XCTAssertEqual(q.commands.count, 2)
+        guard case .fields(let items) = q.commands[0].kind, case .binary("/", _, _) = items[0].expr.kind else { return XCTFail("division") }
+        guard case .filter(let f) = q.commands[1].kind, case .binary("and", let l, _) = f.kind, case .like(_, let r, _) = l.kind,
+              case .regex(let re) = r.kind else { return XCTFail("regex") }
+        XCTAssertEqual(re, "a/b")
+    }
+
+    func testColumnNamesAreExpressionText() throws {
+        let plan = try QueryEngine(text: "stats count(*), avg(@duration) as avgMs by bin(5m)").plan
+        XCTAssertEqual(plan.columns, ["bin(5m)", "count(*)", "avgMs"])
+    }
+
+    func testPrefilterLiterals() throws {
+        XCTAssertEqual(try QueryEngine(text: "filter @type = \"REPORT\" | stats count(*)").plan.prefilterLiterals, ["REPORT RequestId: "])
+        XCTAssertEqual(try QueryEngine(text: "filter @message like /ERROR/").plan.prefilterLiterals, ["ERROR"])
+        XCTAssertEqual(try QueryEngine(text: "filter @message like \"a\" or @message like \"bb\"").plan.prefilterLiterals, ["a", "bb"])
+        XCTAssertNil(try QueryEngine(text: "filter @message not like \"a\"").plan.prefilterLiterals)
+        XCTAssertNil(try QueryEngine(text: "filter @message like \"a\" or x = 1").plan.prefilterLiterals)
+    }
+}
+
+final class ValueTests: XCTestCase {
+    func testJavaDoubleRendering() {
+        let cases: [(Double, String)] = [(15, "15.0"), (14.97, "14.97"), (1.28e8, "1.28E8"), (6.7e7, "6.7E7"), (1e7, "1.0E7"),
+                                         (9_999_999, "9999999.0"), (0.001, "0.001"), (0.0001, "1.0E-4"), (-2.5, "-2.5"),
+                                         (0, "0.0"), (123456789.125, "1.23456789125E8"), (1.5e-5, "1.5E-5")]
+        for (d, s) in cases { XCTAssertEqual(formatJavaDouble(d), s, "\(d)") }
+    }
+
+    func testComparisonCoercion() {
+        XCTAssertEqual(Value.compare(.string("200"), .number(200)), 0)
+        XCTAssertEqual(Value.compare(.string("abc"), .string("abd")), -1)
+        XCTAssertEqual(Value.compare(.string("10"), .string("9")), 1, "numeric text compares as numbers")
+        XCTAssertNil(Value.compare(.null, .number(1)))
+    }
+
+    func testNaturalSortDocumentedSequence() {
+        let expected = ["!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj", "a12345hfh", "0", "01", "1", "2", "3"]
+        let shuffled = expected.shuffled()
+        let sorted = shuffled.map { Value.string($0) }.sorted { NaturalOrder.compare($0, $1) < 0 }.map { $0.text! }
+        XCTAssertEqual(sorted, expected)
+    }
+
+    func testPeriodsAndBins() {
+        XCTAssertEqual(Period.parse("5m"), Period(unit: .fixed, amount: 300_000))
+        XCTAssertEqual(Period.parse("2hours"), Period(unit: .fixed, amount: 7_200_000))
+        XCTAssertEqual(Period.parse("100ms"), Period(unit: .fixed, amount: 100))
+        XCTAssertEqual(Period.parse("1mo"), Period(unit: .month, amount: 1))
+        XCTAssertNil(Period.parse("5x"))
+        let t = Timestamps.parseISO8601("2026-11-19T13:47:12.345Z")!   // a Thursday
+        XCTAssertEqual(Timestamps.render(Period.parse("5m")!.floor(t)), "2026-11-19 13:45:00.000")
+        XCTAssertEqual(Timestamps.render(Period.parse("1w")!.floor(t)), "2026-11-16 00:00:00.000", "weeks start on Monday")
+        XCTAssertEqual(Timestamps.render(Period.parse("1q")!.floor(t)), "2026-10-01 00:00:00.000")
+        XCTAssertEqual(Timestamps.render(Period.parse("1y")!.floor(t)), "2026-01-01 00:00:00.000")
+        XCTAssertEqual(Timestamps.render(Period.parse("1h")!.ceil(t)), "2026-11-19 14:00:00.000")
+        XCTAssertEqual(Timestamps.render(Period.parse("1mo")!.ceil(t)), "2026-12-01 00:00:00.000")
+    }
+}
+
+final class EngineTests: XCTestCase {
+    var dir: String!
+    override func setUp() {
+        dir = NSTemporaryDirectory() + "logmill-q-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// A synthetic Lambda log: `n` invocations, one every 37 s, memory cycling 60..99 MB.
+    func lambdaLog(_ n: Int) -> String {
+        var out = ""
+        let base: Int64 = 1_793_491_200_000
+        for i in 0..<n {
+            let t = base + Int64(i) * 37_000
+            let id = "req-\(i)"
+            out += Timestamps.renderISO(t) + " START RequestId: \(id) Version: $LATEST\n"
+            if i % 10 == 3 { out += Timestamps.renderISO(t + 5) + " " + Timestamps.renderISO(t + 5) + "\t\(id)\tERROR\tboom \(i)\n" }
+            out += Timestamps.renderISO(t + 10) + " END RequestId: \(id)\n"
+            out += Timestamps.renderISO(t + 11) + " REPORT RequestId: \(id)\tDuration: \(Double(i % 7) + 0.25) ms\tBilled Duration: \(i % 7 + 1) ms\tMemory Size: 128 MB\tMax Memory Used: \(60 + i % 40) MB\t\n"
+        }
+        return out
+    }
+
+    func run(_ q: String, _ text: String, workers: Int = 1, split: Int = 8 << 20) throws -> QueryResult {
+        let p = dir + "/in-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        var o = QueryOptions()
+        o.scan.workers = workers
+        o.scan.splitSize = split
+        o.scan.chunkSize = 64 * 1024
+        return try QueryEngine(text: q, options: o).run(try InputResolver.expand([p]))
+    }
+
+    func testStatsByBinAgainstDirectComputation() throws {
+        let n = 500
+        let r = try run("filter @type = \"REPORT\" | stats count(*) as c, max(@maxMemoryUsed) as m, avg(@duration) as d by bin(5m)", lambdaLog(n))
+        // Expected from the generator's arithmetic.
+        var buckets: [Int64: (Int, Int, Double)] = [:]
+        for i in 0..<n {
+            let t = 1_793_491_200_000 + Int64(i) * 37_000 + 11
+            let b = t - t % 300_000
+            var e = buckets[b] ?? (0, 0, 0)
+            e.0 += 1; e.1 = max(e.1, 60 + i % 40); e.2 += Double(i % 7) + 0.25
+            buckets[b] = e
+        }
+        XCTAssertEqual(r.columns, ["bin(5m)", "c", "m", "d"])
+        XCTAssertEqual(r.rows.count, buckets.count)
+        for row in r.rows {
+            guard case .timestamp(let b) = row[0], let e = buckets[b] else { return XCTFail("bad bin \(row[0])") }
+            XCTAssertEqual(row[1].number, Double(e.0))
+            XCTAssertEqual(row[2].number, Double(e.1) * 1_000_000)
+            XCTAssertEqual(row[3].number!, e.2 / Double(e.0), accuracy: 1e-9)
+        }
+        XCTAssertEqual(r.statistics.recordsMatched, n)
+        XCTAssertEqual(r.statistics.recordsScanned, n * 3 + n / 10)
+    }
+
+    func testParallelSplitGivesTheSameAnswer() throws {
+        let text = lambdaLog(20_000)
+        let q = "filter @message like /ERROR/ | stats count(*) as errors by bin(1h)"
+        let one = try run(q, text, workers: 1)
+        let two = try run(q, text, workers: 2, split: 100_000)
+        XCTAssertEqual(one.rows.map { $0.map { $0.render() } }, two.rows.map { $0.map { $0.render() } })
+        XCTAssertEqual(one.rows.map { $0[1].number! }.reduce(0, +), 2000)
+        let sorted1 = try run("filter @type = \"REPORT\" | sort @maxMemoryUsed desc, @requestId asc | limit 7 | fields @requestId", text, workers: 1)
+        let sorted2 = try run("filter @type = \"REPORT\" | sort @maxMemoryUsed desc, @requestId asc | limit 7 | fields @requestId", text, workers: 2, split: 100_000)
+        XCTAssertEqual(sorted1.rows.map { $0[0].text! }, sorted2.rows.map { $0[0].text! })
+        XCTAssertEqual(sorted1.rows.count, 7)
+    }
+
+    func testTopNMatchesFullSort() throws {
+        let text = lambdaLog(3000)
+        let limited = try run("filter @type = \"REPORT\" | sort @duration desc, @requestId desc | limit 25 | display @requestId", text)
+        let full = try run("filter @type = \"REPORT\" | sort @duration desc, @requestId desc | display @requestId", text)
+        XCTAssertEqual(limited.rows.map { $0[0].text! }, Array(full.rows.prefix(25)).map { $0[0].text! })
+    }
+
+    func testDefaultProjectionOrderAndCap() throws {
+        let r = try run("filter @message like \"END RequestId\"", lambdaLog(20))
+        XCTAssertEqual(r.columns, ["@timestamp", "@message"])
+        XCTAssertEqual(r.rows.first?[1].text, "END RequestId: req-19", "newest first")
+        let many = try run("fields @message", lambdaLog(4000))
+        XCTAssertEqual(many.rows.count, 10_000, "raw results stop at 10,000 rows as in Insights")
+    }
+
+    func testParseFieldsFilterAndFunctions() throws {
+        let r = try run("""
+            parse @message /Duration: (?<d>[\\d.]+) ms\\tBilled Duration: (?<b>\\d+)/
+            | filter ispresent(d) and b >= 7
+            | fields concat(@requestId, ":", b) as tag, b - d as overhead
+            | sort tag asc
+            | limit 2
+            """, lambdaLog(30))
+        XCTAssertEqual(r.rows.map { $0[0].text! }, ["req-6:7", "req-13:7"], "natural order: 6 before 13")
+        XCTAssertEqual(r.rows[0][1].number!, 0.75, accuracy: 1e-12)
+    }
+
+    func testBadInputLinesAreCountedAndSkippedNotFatal() throws {
+        let text = "2026-11-01T00:00:00.000Z ok one\n\u{00}\u{ff}\u{fe} garbage\n2026-11-01T00:00:01.000Z ok two\n"
+        let r = try run("stats count(*) as n", text)
+        XCTAssertEqual(r.rows.first?[0].number, 3, "the bad line is still a record, read as a plain message")
+        XCTAssertEqual(r.statistics.parseFailures, 1)
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import XCTest
+@testable import LogmillDecode
+@testable import LogmillRecords
+@testable import LogmillSources
+
+final class BytesTests: XCTestCase {
+    func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Array(s.utf8).withUnsafeBytes(body)
+    }
+
+    func testParseDoubleExactForShortDecimals() {
+        for text in ["168.57", "0.1", "12.30", "1394.6", "-5", "+7.25", "1e3", "2.5E-2", "123456789012"] {
+            XCTAssertEqual(withBytes(text) { Bytes.parseDouble($0) }, Double(text.replacingOccurrences(of: "+", with: "")), text)
+        }
+        XCTAssertNil(withBytes("12a") { Bytes.parseDouble($0) })
+        XCTAssertNil(withBytes("") { Bytes.parseDouble($0) })
+        XCTAssertNil(withBytes(".") { Bytes.parseDouble($0) })
+        // Long mantissas fall back to strtod and still round correctly.
+        XCTAssertEqual(withBytes("3.14159265358979323846264338327950288") { Bytes.parseDouble($0) }, 3.141592653589793)
+    }
+
+    func testCountNewlinesMatchesNaiveCount() {
+        var rng = SystemRandomNumberGenerator()
+        for len in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
+            let bytes = (0..<len).map { _ in [UInt8(0x0a), 0x0b, 0x09, 0x8a, 0x61][Int.random(in: 0..<5, using: &rng)] }
+            XCTAssertEqual(bytes.withUnsafeBytes { Bytes.countNewlines($0) }, bytes.filter { $0 == 0x0a }.count, "length \(len)")
+        }
+    }
+}
+
+final class TimestampTests: XCTestCase {
+    func testISO8601Variants() {
+        XCTAssertEqual(Timestamps.parseISO8601("2026-11-01T00:00:00.024Z"), 1_793_491_200_024)
+        XCTAssertEqual(Timestamps.parseISO8601("2026-11-01 00:00:00Z"), 1_793_491_200_000)
+        XCTAssertEqual(Timestamps.parseISO8601("2026-11-01T01:00:00+01:00"), 1_793_491_200_000)
+        XCTAssertEqual(Timestamps.parseISO8601("2026-11-01T00:00:00.123456Z"), 1_793_491_200_123)
+        XCTAssertEqual(Timestamps.parseISO8601("1970-01-01"), 0)
+        XCTAssertNil(Timestamps.parseISO8601("2026-13-01T00:00:00Z"))
+        XCTAssertNil(Timestamps.parseISO8601("yesterday"))
+    }
+
+    func testRenderMatchesInsights() {
+        XCTAssertEqual(Timestamps.render(1_793_491_200_024), "2026-11-01 00:00:00.024")
+        XCTAssertEqual(Timestamps.render(0), "1970-01-01 00:00:00.000")
+        XCTAssertEqual(Timestamps.render(-1), "1969-12-31 23:59:59.999")
+        // Round trip over leap years.
+        for days in stride(from: -800_000, through: 800_000, by: 997) {
+            let (y, m, d) = Timestamps.civilFromDays(days)
+            XCTAssertEqual(Timestamps.daysFromCivil(y, m, d), days)
+        }
+    }
+}
+
+final class LambdaTests: XCTestCase {
+    func parse(_ s: String) -> LambdaFields { Array(s.utf8).withUnsafeBytes { LambdaFields.parse($0) } }
+
+    func testReportWithEveryOptionalPart() {
+        let line = "REPORT RequestId: 0b7e-c21\tDuration: 12.30 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\tInit Duration: 188.04 ms\t\nXRAY TraceId: 1-6650f0aa-abc\tSegmentId: 4c1d\tSampled: true\t\n"
+        let f = parse(line)
+        XCTAssertEqual(f.type, .report)
+        XCTAssertEqual(f.duration, 12.30)
+        XCTAssertEqual(f.billedDuration, 13)
+        XCTAssertEqual(f.memorySize, 256_000_000)
+        XCTAssertEqual(f.maxMemoryUsed, 91_000_000)
+        XCTAssertEqual(f.initDuration, 188.04)
+        let bytes = Array(line.utf8)
+        XCTAssertEqual(String(decoding: bytes[f.requestId!], as: UTF8.self), "0b7e-c21")
+        XCTAssertEqual(String(decoding: bytes[f.xrayTraceId!], as: UTF8.self), "1-6650f0aa-abc")
+        XCTAssertEqual(String(decoding: bytes[f.xraySegmentId!], as: UTF8.self), "4c1d")
+    }
+
+    func testWarmReportOldSpacingAndStatus() {
+        let f = parse("REPORT RequestId: abc\tDuration: 3003.12 ms\tBilled Duration: 3000 ms \tMemory Size: 128 MB\tMax Memory Used: 67 MB\tStatus: timeout\t")
+        XCTAssertEqual(f.billedDuration, 3000)
+        XCTAssertNil(f.initDuration)
+        XCTAssertEqual(f.maxMemoryUsed, 67_000_000)
+    }
+
+    func testStartEndAndOthers() {
+        XCTAssertEqual(parse("START RequestId: r1 Version: $LATEST").type, .start)
+        XCTAssertEqual(parse("END RequestId: r1").type, .end)
+        XCTAssertEqual(parse("INIT_START Runtime Version: nodejs:20.v41").type, .none)
+        XCTAssertEqual(parse("REPORTING RequestId: x").type, .none)
+    }
+}
+
+final class JSONTests: XCTestCase {
+    func flatten(_ s: String) -> [String: String] {
+        let bytes = Array(s.utf8)
+        return bytes.withUnsafeBytes { b in
+            let t = FieldTable()
+            t.reset(source: b)
+            XCTAssertTrue(t.flattenObject(from: 0, to: b.count))
+            var out: [String: String] = [:]
+            for i in 0..<t.count { t.withEntry(i) { n, v, _ in out[String(decoding: n, as: UTF8.self)] = String(decoding: v, as: UTF8.self) } }
+            return out
+        }
+    }
+
+    func testNestingArraysEscapesAndAtKeys() {
+        let f = flatten(#"{"a":{"b":1,"c":[10,{"d":"x\"y\u00e9"}]},"@example.com":true,"n":null,"s":"{\"k\":1}"}"#)
+        XCTAssertEqual(f["a.b"], "1")
+        XCTAssertEqual(f["a.c.0"], "10")
+        XCTAssertEqual(f["a.c.1.d"], "x\"yé")
+        XCTAssertEqual(f["@@example.com"], "true")
+        XCTAssertNil(f["n"], "null is missing")
+        XCTAssertEqual(f["s"], #"{"k":1}"#, "a JSON-encoded string stays a leaf")
+    }
+
+    func testFieldLimit() {
+        let obj = "{" + (0..<300).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        XCTAssertEqual(flatten(obj).count, FieldTable.fieldLimit)
+    }
+}
+
+final class FormatTests: XCTestCase {
+    func detect(_ s: String) -> LogFormat { Array(s.utf8).withUnsafeBytes { FormatDetector.detect($0) } }
+
+    func testDetection() {
+        XCTAssertEqual(detect("2026-11-01T00:00:00.024Z START RequestId: x\n2026-11-01T00:00:01.000Z hi\n"), .cloudwatchExport)
+        XCTAssertEqual(detect(#"{"logStreamName":"s","timestamp":1,"message":"m\n","ingestionTime":2}"# + "\n"), .cliEvents)
+        XCTAssertEqual(detect("{\"level\":\"INFO\",\"msg\":\"x\"}\n"), .jsonLines)
+        XCTAssertEqual(detect("owner bucket [06/Feb/2026:00:00:38 +0000] 1.2.3.4\n"), .plain)
+        XCTAssertEqual(detect(""), .plain)
+    }
+
+    func testEventDecodingUnescapesMessage() {
+        let d = RecordDecoder()
+        let line = #"{"logStreamName": "2026/11/01/[$LATEST]ab", "timestamp": 1793491258209, "message": "REPORT RequestId: x\tDuration: 1.00 ms\n", "ingestionTime": 1793491258594}"#
+        Array(line.utf8).withUnsafeBytes { b in
+            XCTAssertTrue(d.decode(b, format: .cliEvents, offset: 0))
+            XCTAssertEqual(d.record.timestamp, 1_793_491_258_209)
+            XCTAssertEqual(d.record.ingestionTime, 1_793_491_258_594)
+            XCTAssertEqual(String(decoding: d.record.message, as: UTF8.self), "REPORT RequestId: x\tDuration: 1.00 ms\n")
+            XCTAssertEqual(String(decoding: d.record.logStream!, as: UTF8.self), "2026/11/01/[$LATEST]ab")
+        }
+    }
+
+    func testBadLinesAreReportedButKept() {
+        let d = RecordDecoder()
+        Array("not an export line".utf8).withUnsafeBytes { b in
+            XCTAssertFalse(d.decode(b, format: .cloudwatchExport, offset: 0))
+            XCTAssertEqual(String(decoding: d.record.message, as: UTF8.self), "not an export line")
+        }
+        Array("2026-11-01T00:00:00.000Z ok\r".utf8).withUnsafeBytes { b in
+            XCTAssertTrue(d.decode(b, format: .cloudwatchExport, offset: 0))
+            XCTAssertEqual(String(decoding: d.record.message, as: UTF8.self), "ok", "CR before LF is dropped")
+        }
+    }
+}
+
+/// Collects every line the scanner hands out.
+final class LineCollector: BlockConsumer {
+    var lines: [String] = []
+    var bytes = 0
+    func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
+        bytes += block.count
+        var s = 0
+        while s < block.count {
+            let e = Bytes.find(0x0a, in: block, from: s, to: block.count) ?? block.count
+            lines.append(String(decoding: block[s..<e], as: UTF8.self))
+            s = e + 1
+        }
+    }
+}
+
+final class ScannerTests: XCTestCase {
+    var dir: String!
+
+    override func setUp() {
+        dir = NSTemporaryDirectory() + "logmill-scan-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let p = dir + "/" + name
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+
+    func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let src = write("gz-src-\(UUID().uuidString)", bytes)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip -c -n '\(src)' > '\(src).gz'"]
+        try p.run()
+        p.waitUntilExit()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: src + ".gz")))
+    }
+
+    func scan(_ paths: [String], workers: Int = 1, chunk: Int = 1 << 20, split: Int = 8 << 20) throws -> (LineCollector, ScanReport) {
+        var o = ScanOptions()
+        o.workers = workers
+        o.chunkSize = chunk
+        o.splitSize = split
+        let consumers = (0..<workers).map { _ in LineCollector() }
+        let report = Scanner(options: o).scan(try InputResolver.expand(paths), consumers: consumers)
+        let all = LineCollector()
+        for c in consumers { all.lines += c.lines; all.bytes += c.bytes }
+        return (all, report)
+    }
+
+    func testLongLineCRLFAndMissingFinalNewline() throws {
+        let long = String(repeating: "x", count: 10_000_000)
+        let p = write("a.log", Array("first\r\n\(long)\nlast-without-newline".utf8))
+        let (c, report) = try scan([p], chunk: 64 * 1024)
+        XCTAssertEqual(c.lines.count, 3)
+        XCTAssertEqual(c.lines[1].count, 10_000_000)
+        XCTAssertEqual(c.lines[2], "last-without-newline")
+        XCTAssertTrue(report.errors.isEmpty)
+    }
+
+    func testEmptyAndBinaryFilesDoNotCrash() throws {
+        let e = write("empty.log", [])
+        var garbage: [UInt8] = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
+        garbage += Array("\n2026-11-01T00:00:00.000Z valid\n".utf8)
+        let g = write("garbage.bin", garbage)
+        let (c, report) = try scan([e, g])
+        XCTAssertTrue(c.lines.contains("2026-11-01T00:00:00.000Z valid"))
+        XCTAssertTrue(report.errors.isEmpty)
+    }
+
+    func testSplitRangesSeeEveryLineOnce() throws {
+        var text = ""
+        for i in 0..<200_000 { text += "2026-11-01T00:00:00.000Z line \(i) \(String(repeating: "y", count: i % 50))\n" }
+        let p = write("big.log", Array(text.utf8))
+        let (c, _) = try scan([p], workers: 2, chunk: 64 * 1024, split: 256 * 1024)
+        XCTAssertEqual(c.lines.count, 200_000)
+        XCTAssertEqual(Set(c.lines).count, 200_000)
+        XCTAssertEqual(c.bytes, text.utf8.count)
+    }
+
+    func testMultiMemberGzipIsDetectedByContent() throws {
+        let a = try gzip(Array("one\ntwo\n".utf8)), b = try gzip(Array("three\n".utf8))
+        let p = write("logs.txt", a + b)   // no .gz suffix on purpose
+        let (c, report) = try scan([p])
+        XCTAssertEqual(c.lines, ["one", "two", "three"])
+        XCTAssertTrue(report.errors.isEmpty)
+        XCTAssertGreaterThan(report.bytesDecompressed, 0)
+    }
+
+    func testTruncatedGzipKeepsEarlierLinesAndNamesTheOffset() throws {
+        var text = ""
+        for i in 0..<20_000 { text += "line \(i) \(i * 7919 % 1000)\n" }
+        let full = try gzip(Array(text.utf8))
+        let p = write("cut.gz", Array(full.prefix(full.count / 2)))
+        let (c, report) = try scan([p])
+        XCTAssertGreaterThan(c.lines.count, 1000, "lines before the cut are read")
+        XCTAssertEqual(c.lines.first, "line 0 0")
+        XCTAssertEqual(report.errors.count, 1)
+        XCTAssertTrue(report.errors[0].contains("cut.gz"), report.errors[0])
+        XCTAssertTrue(report.errors[0].contains("offset"), report.errors[0])
+    }
+
+    func testGlobsAndDirectories() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/a/b", withIntermediateDirectories: true)
+        _ = write("a/x.log", Array("1\n".utf8))
+        _ = write("a/b/y.log", Array("2\n".utf8))
+        _ = write("a/b/z.txt", Array("3\n".utf8))
+        XCTAssertEqual(try InputResolver.expand([dir + "/a"]).count, 3)
+        XCTAssertEqual(try InputResolver.expand([dir + "/a/**/*.log"]).map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["x.log", "y.log"])
+        XCTAssertThrowsError(try InputResolver.expand([dir + "/nope/*.log"]))
+        XCTAssertThrowsError(try InputResolver.expand([dir + "/missing.log"]))
+    }
+}
