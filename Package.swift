@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillQuery", "LogmillRecords"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
-        .testTarget(name: "LogmillCLITests", dependencies: []),
+        // Runs the built binary; depending on it makes `swift test` build it first.
+        .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),
     ]
 )
