@@ -58,20 +58,37 @@ final class CountDistinct: Accumulator {
     override func result() -> Value { .int(Int64(seen.count)) }
 }
 
+/// A sum kept as an unevaluated pair (Neumaier), so that the result does not depend on how
+/// the input was split between workers.
+struct CompensatedSum {
+    var high = 0.0
+    var low = 0.0
+    @inline(__always) mutating func add(_ x: Double) {
+        let t = high + x
+        if abs(high) >= abs(x) { low += (high - t) + x } else { low += (x - t) + high }
+        high = t
+    }
+    mutating func add(_ o: CompensatedSum) {
+        add(o.high)
+        add(o.low)
+    }
+    var value: Double { high + low }
+}
+
 final class Sum: Accumulator {
-    var total = 0.0
+    var total = CompensatedSum()
     var any = false
-    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total += d; any = true } }
-    override func merge(_ o: Accumulator) { let s = o as! Sum; total += s.total; any = any || s.any }
-    override func result() -> Value { any ? .number(total) : .null }
+    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total.add(d); any = true } }
+    override func merge(_ o: Accumulator) { let s = o as! Sum; total.add(s.total); any = any || s.any }
+    override func result() -> Value { any ? .number(total.value) : .null }
 }
 
 final class Average: Accumulator {
-    var total = 0.0
+    var total = CompensatedSum()
     var n = 0
-    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total += d; n += 1 } }
-    override func merge(_ o: Accumulator) { let a = o as! Average; total += a.total; n += a.n }
-    override func result() -> Value { n == 0 ? .null : .number(total / Double(n)) }
+    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total.add(d); n += 1 } }
+    override func merge(_ o: Accumulator) { let a = o as! Average; total.add(a.total); n += a.n }
+    override func result() -> Value { n == 0 ? .null : .number(total.value / Double(n)) }
 }
 
 /// min/max (numeric when every value is a number, otherwise natural order) and sortsFirst/sortsLast.

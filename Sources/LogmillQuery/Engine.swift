@@ -142,6 +142,8 @@ final class Worker: BlockConsumer {
     var scanned = 0, matched = 0, failures = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
+    /// Finders tuned to the byte frequencies of the first block seen.
+    private var finders: [LiteralFinder]? = nil
 
     init(plan: QueryPlan, options: QueryOptions) {
         self.plan = plan
@@ -176,13 +178,18 @@ final class Worker: BlockConsumer {
     /// Visits only the lines that contain one of the prefilter literals.
     private func scanWithPrefilter(_ block: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
         let n = block.count
+        if finders == nil {
+            let sample = UnsafeRawBufferPointer(rebasing: block[0..<min(n, 256 * 1024)])
+            finders = literals.map { LiteralFinder($0, sample: sample) }
+        }
+        let finders = self.finders!
         var pos = 0
         var nextHit = [Int](repeating: -1, count: literals.count)
         while pos < n {
             var hit = Int.max
             for k in literals.indices {
                 if nextHit[k] != Int.max && nextHit[k] < pos {
-                    nextHit[k] = literals[k].withUnsafeBytes { Bytes.find($0, in: block, from: pos, to: n) } ?? Int.max
+                    nextHit[k] = finders[k].find(in: block, from: pos, to: n) ?? Int.max
                 }
                 hit = min(hit, nextHit[k])
             }

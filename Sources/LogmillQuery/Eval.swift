@@ -57,7 +57,13 @@ final class EvalContext {
         func num(_ d: Double?) -> Value { d.map { .number($0) } ?? .null }
         func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: record.message[$0])) } ?? .null }
         switch f {
-        case .type: return .string(l.type.name)
+        case .type:
+            switch l.type {
+            case .report: return .bytes(UnsafeRawBufferPointer(staticString: "REPORT"))
+            case .start: return .bytes(UnsafeRawBufferPointer(staticString: "START"))
+            case .end: return .bytes(UnsafeRawBufferPointer(staticString: "END"))
+            case .none: return .null
+            }
         case .requestId: return text(l.requestId)
         case .duration: return num(l.duration)
         case .billedDuration: return num(l.billedDuration)

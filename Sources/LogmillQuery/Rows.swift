@@ -88,6 +88,9 @@ final class GroupTable {
     /// The previous row's key and group: consecutive log lines usually fall in the same bucket.
     private var lastKey: [UInt8] = []
     private var lastGroup = -1
+    /// Fast path for the common `by bin(…)` alone: groups by bucket start.
+    private var timeIndex: [Int64: Int] = [:]
+    private var lastTime = Int64.min
 
     init(plan: StatsPlan) {
         self.plan = plan
@@ -98,6 +101,22 @@ final class GroupTable {
 
     /// Adds the current row of `ctx` to its group.
     @inline(__always) func add(_ ctx: EvalContext, timestamp: Int64) {
+        if plan.groups.count == 1, case .bin = plan.groups[0], case .timestamp(let t) = ctx.eval(plan.groups[0]) {
+            let gi: Int
+            if t == lastTime {
+                gi = lastGroup
+            } else if let found = timeIndex[t] {
+                gi = found
+            } else {
+                gi = newGroup([.timestamp(t)])
+                timeIndex[t] = gi
+            }
+            lastTime = t
+            lastGroup = gi
+            accumulate(gi, ctx, timestamp)
+            return
+        }
+        lastTime = Int64.min
         scratch.removeAll(keepingCapacity: true)
         for g in plan.groups { GroupTable.encode(ctx.eval(g), into: &scratch) }
         let gi: Int
@@ -106,16 +125,24 @@ final class GroupTable {
         } else if let found = index[scratch] {
             gi = found
         } else {
-            gi = keys.count
+            gi = newGroup(plan.groups.map { ctx.eval($0).owned() })
             index[scratch] = gi
-            keys.append(plan.groups.map { ctx.eval($0).owned() })
-            accumulators.append(plan.specs.map { $0.makeAccumulator() })
         }
         if gi != lastGroup {
             lastGroup = gi
             lastKey.removeAll(keepingCapacity: true)
             lastKey.append(contentsOf: scratch)
         }
+        accumulate(gi, ctx, timestamp)
+    }
+
+    private func newGroup(_ key: [Value]) -> Int {
+        keys.append(key)
+        accumulators.append(plan.specs.map { $0.makeAccumulator() })
+        return keys.count - 1
+    }
+
+    @inline(__always) private func accumulate(_ gi: Int, _ ctx: EvalContext, _ timestamp: Int64) {
         let accs = accumulators[gi]
         for (a, spec) in plan.specs.enumerated() {
             if let arg = spec.argument { accs[a].add(ctx.eval(arg), timestamp: timestamp) } else { accs[a].add(.null, timestamp: timestamp) }
@@ -124,13 +151,19 @@ final class GroupTable {
 
     /// Folds another worker's groups into this table.
     func merge(_ other: GroupTable) {
+        lastGroup = -1
+        lastTime = Int64.min
         for (gi, key) in other.keys.enumerated() {
+            if key.count == 1, case .timestamp(let t) = key[0], let mine = timeIndex[t] {
+                for (a, acc) in accumulators[mine].enumerated() { acc.merge(other.accumulators[gi][a]) }
+                continue
+            }
             scratch.removeAll(keepingCapacity: true)
             for v in key { GroupTable.encode(v, into: &scratch) }
             if let mine = index[scratch] {
                 for (a, acc) in accumulators[mine].enumerated() { acc.merge(other.accumulators[gi][a]) }
             } else {
-                index[scratch] = keys.count
+                if key.count == 1, case .timestamp(let t) = key[0], case .bin = plan.groups[0] { timeIndex[t] = keys.count } else { index[scratch] = keys.count }
                 keys.append(key)
                 accumulators.append(other.accumulators[gi])
             }

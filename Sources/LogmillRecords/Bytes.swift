@@ -40,25 +40,24 @@ public enum Bytes {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    /// Number of `\n` bytes in the buffer, eight bytes at a time (exact zero-byte detection per word).
+    /// Number of `\n` bytes in the buffer, 16 bytes per step (compare, then subtract the all-ones mask).
     public static func countNewlines(_ buf: UnsafeRawBufferPointer) -> Int {
         guard let base = buf.baseAddress else { return 0 }
         let n = buf.count
         var count = 0
         var i = 0
-        let low7: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
-        let newline: UInt64 = 0x0a0a_0a0a_0a0a_0a0a
-        @inline(__always) func zeros(_ w: UInt64) -> Int {
-            let x = w ^ newline
-            return (~(((x & low7) &+ low7) | x | low7)).nonzeroBitCount
-        }
-        while i + 32 <= n {
-            let a = zeros(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let b = zeros(base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
-            let c = zeros(base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
-            let d = zeros(base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
-            count += a + b + c + d
-            i += 32
+        let newline = SIMD16<Int8>(repeating: 0x0a)
+        while i + 16 <= n {
+            // Lane counters hold at most 127 before they would overflow: fold them in every 127 steps.
+            var lanes = SIMD16<Int8>(repeating: 0)
+            var steps = 0
+            while steps < 127 && i + 16 <= n {
+                let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+                lanes &-= unsafeBitCast(v .== newline, to: SIMD16<Int8>.self)
+                i += 16
+                steps += 1
+            }
+            count += Int(SIMD16<Int16>(truncatingIfNeeded: lanes).wrappedSum())
         }
         while i < n {
             if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a { count += 1 }
