@@ -54,8 +54,9 @@ final class EvalContext {
         guard hasRecord else { return .null }
         let l = lambda
         if l.type == .none { return .null }
-        func num(_ d: Double?) -> Value { d.map { .number($0) } ?? .null }
-        func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: record.message[$0])) } ?? .null }
+        let m = record.message
+        @inline(__always) func num(_ k: LambdaFields.Numeric) -> Value { l.number(k, in: m).map { .number($0) } ?? .null }
+        func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: m[$0])) } ?? .null }
         switch f {
         case .type:
             switch l.type {
@@ -65,11 +66,11 @@ final class EvalContext {
             case .none: return .null
             }
         case .requestId: return text(l.requestId)
-        case .duration: return num(l.duration)
-        case .billedDuration: return num(l.billedDuration)
-        case .memorySize: return num(l.memorySize)
-        case .maxMemoryUsed: return num(l.maxMemoryUsed)
-        case .initDuration: return num(l.initDuration)
+        case .duration: return num(.duration)
+        case .billedDuration: return num(.billedDuration)
+        case .memorySize: return num(.memorySize)
+        case .maxMemoryUsed: return num(.maxMemoryUsed)
+        case .initDuration: return num(.initDuration)
         case .xrayTraceId: return text(l.xrayTraceId)
         case .xraySegmentId: return text(l.xraySegmentId)
         }

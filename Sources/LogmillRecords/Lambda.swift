@@ -1,3 +1,5 @@
+import Glibc
+
 /// The Lambda platform line a message is, if any (`@type`).
 public enum LambdaLineType: UInt8, Sendable {
     case none, start, end, report
@@ -12,32 +14,50 @@ public enum LambdaLineType: UInt8, Sendable {
 }
 
 /// The fields Insights discovers in Lambda's plain-text START/END/REPORT lines.
-/// Ranges index into the message; numbers are in the service's units (memory in bytes, durations in ms).
+/// Parsing only locates each value; numbers are read when asked for (`number(_:in:)`), so a
+/// query pays only for the fields it uses. Ranges index into the message.
 public struct LambdaFields {
+    public enum Numeric: Int { case duration, billedDuration, memorySize, maxMemoryUsed, initDuration }
+
     public var type: LambdaLineType = .none
     public var requestId: Range<Int>? = nil
-    public var duration: Double? = nil
-    public var billedDuration: Double? = nil
-    public var memorySize: Double? = nil
-    public var maxMemoryUsed: Double? = nil
-    public var initDuration: Double? = nil
     public var xrayTraceId: Range<Int>? = nil
     public var xraySegmentId: Range<Int>? = nil
+    /// Where each numeric value starts (the number runs to its unit).
+    var numericStart: (Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1)
+    var end = 0
 
     public init() {}
 
-    /// Parses a message. Non-platform messages give `type == .none` and nothing else.
+    /// The value of a numeric field in the service's units: durations in ms, memory in bytes (MB × 1,000,000).
+    @inline(__always)
+    public func number(_ f: Numeric, in m: UnsafeRawBufferPointer) -> Double? {
+        let start: Int
+        switch f {
+        case .duration: start = numericStart.0
+        case .billedDuration: start = numericStart.1
+        case .memorySize: start = numericStart.2
+        case .maxMemoryUsed: start = numericStart.3
+        case .initDuration: start = numericStart.4
+        }
+        guard start >= 0, let v = Bytes.parseDouble(m, from: start, to: end)?.value else { return nil }
+        return f == .memorySize || f == .maxMemoryUsed ? v * 1_000_000 : v
+    }
+
+    /// Locates the fields of a message. Non-platform messages give `type == .none` and nothing else.
     public static func parse(_ m: UnsafeRawBufferPointer) -> LambdaFields {
         var f = LambdaFields()
-        guard m.count >= 12 else { return f }
-        let c0 = m[0]
-        let idStart: Int
-        if c0 == UInt8(ascii: "R"), Bytes.hasPrefix(m, "REPORT RequestId: ") { f.type = .report; idStart = 18 }
-        else if c0 == UInt8(ascii: "S"), Bytes.hasPrefix(m, "START RequestId: ") { f.type = .start; idStart = 17 }
-        else if c0 == UInt8(ascii: "E"), Bytes.hasPrefix(m, "END RequestId: ") { f.type = .end; idStart = 15 }
-        else { return f }
-        var i = idStart
         let n = m.count
+        f.end = n
+        guard n >= 12, let base = m.baseAddress else { return f }
+        let idStart: Int
+        switch m[0] {
+        case UInt8(ascii: "R") where Bytes.hasPrefix(m, "REPORT RequestId: "): f.type = .report; idStart = 18
+        case UInt8(ascii: "S") where Bytes.hasPrefix(m, "START RequestId: "): f.type = .start; idStart = 17
+        case UInt8(ascii: "E") where Bytes.hasPrefix(m, "END RequestId: "): f.type = .end; idStart = 15
+        default: return f
+        }
+        var i = idStart
         while i < n {
             let c = m[i]
             if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d { break }
@@ -45,41 +65,29 @@ public struct LambdaFields {
         }
         f.requestId = idStart..<i
         guard f.type == .report else { return f }
-        // Segments are `Name: value unit`, separated by TAB (and a newline before the XRAY part).
+        // Segments are `Name: value unit`, each ended by a TAB (a newline precedes the XRAY part).
         while i < n {
             while i < n, m[i] == 0x09 || m[i] == 0x0a || m[i] == 0x0d || m[i] == 0x20 { i += 1 }
             if i >= n { break }
-            let segStart = i
-            // Find the ": " that ends the name.
-            var colon = -1
-            var j = i
-            while j < n {
-                let c = m[j]
-                if c == 0x09 || c == 0x0a { break }
-                if c == UInt8(ascii: ":") && colon < 0 { colon = j }
-                j += 1
+            let s = i
+            let tab = memchr(base + s, 0x09, n - s).map { UnsafeRawPointer($0) - base } ?? n
+            i = tab
+            @inline(__always) func named(_ name: StaticString) -> Int? {
+                Bytes.hasPrefix(m, at: s, name) ? s + name.utf8CodeUnitCount : nil
             }
-            let segEnd = j
-            i = segEnd
-            guard colon > segStart, colon + 1 < segEnd else { continue }
-            var v = colon + 1
-            while v < segEnd, m[v] == 0x20 { v += 1 }
-            let nameLen = colon - segStart
-            let first = m[segStart]
-            @inline(__always) func number() -> Double? { Bytes.parseDouble(m, from: v, to: segEnd)?.value }
-            @inline(__always) func token() -> Range<Int> {
+            @inline(__always) func token(_ v: Int) -> Range<Int> {
                 var e = v
-                while e < segEnd, m[e] != 0x20 { e += 1 }
+                while e < tab, m[e] != 0x20, m[e] != 0x0a, m[e] != 0x0d { e += 1 }
                 return v..<e
             }
-            switch (first, nameLen) {
-            case (UInt8(ascii: "D"), 8): f.duration = number()                                   // Duration
-            case (UInt8(ascii: "B"), 15): f.billedDuration = number()                           // Billed Duration
-            case (UInt8(ascii: "M"), 11): f.memorySize = number().map { $0 * 1_000_000 }        // Memory Size
-            case (UInt8(ascii: "M"), 15): f.maxMemoryUsed = number().map { $0 * 1_000_000 }     // Max Memory Used
-            case (UInt8(ascii: "I"), 13): f.initDuration = number()                             // Init Duration
-            case (UInt8(ascii: "X"), 12): f.xrayTraceId = token()                               // XRAY TraceId
-            case (UInt8(ascii: "S"), 9): if Bytes.hasPrefix(m, at: segStart, "SegmentId") { f.xraySegmentId = token() }
+            switch m[s] {
+            case UInt8(ascii: "D"): if let v = named("Duration: ") { f.numericStart.0 = v }
+            case UInt8(ascii: "B"): if let v = named("Billed Duration: ") { f.numericStart.1 = v }
+            case UInt8(ascii: "M"):
+                if let v = named("Max Memory Used: ") { f.numericStart.3 = v } else if let v = named("Memory Size: ") { f.numericStart.2 = v }
+            case UInt8(ascii: "I"): if let v = named("Init Duration: ") { f.numericStart.4 = v }
+            case UInt8(ascii: "X"): if let v = named("XRAY TraceId: ") { f.xrayTraceId = token(v) }
+            case UInt8(ascii: "S"): if let v = named("SegmentId: ") { f.xraySegmentId = token(v) }
             default: break
             }
         }

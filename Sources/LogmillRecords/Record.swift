@@ -61,6 +61,10 @@ public final class RecordDecoder {
     private var streamScratch: [UInt8] = []
     private var groupScratch: [UInt8] = []
     public private(set) var record = Record()
+    /// The date part (`YYYY-MM-DD`) of the previous export line and its day number: consecutive
+    /// lines almost always share it, which saves the calendar arithmetic.
+    private var lastDate: (UInt64, UInt16) = (0, 0)
+    private var lastDays: Int64 = 0
 
     public init() {
         messageScratch.reserveCapacity(4096)
@@ -79,6 +83,11 @@ public final class RecordDecoder {
         record.logGroup = nil
         switch format {
         case .cloudwatchExport:
+            if let ms = fastExportTime(line) {
+                record.timestamp = ms
+                record.message = UnsafeRawBufferPointer(rebasing: line[25...])
+                return true
+            }
             if let (ms, end) = Timestamps.parseISO8601(line), end < line.count, line[end] == 0x20 {
                 record.timestamp = ms
                 record.message = UnsafeRawBufferPointer(rebasing: line[(end + 1)...])
@@ -99,6 +108,31 @@ public final class RecordDecoder {
         case .cliEvents:
             return decodeEvent(line)
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ ` exactly, as CloudWatch writes it; nil for anything else.
+    @inline(__always) private func fastExportTime(_ b: UnsafeRawBufferPointer) -> Int64? {
+        guard b.count >= 25, b[24] == 0x20, b[23] == UInt8(ascii: "Z"), b[19] == UInt8(ascii: "."), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":") else { return nil }
+        let date = (b.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        if date != lastDate {
+            guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), let y = d(b, 0, 4), let mo = d(b, 5, 2), let day = d(b, 8, 2),
+                  mo >= 1, mo <= 12, day >= 1, day <= 31 else { return nil }
+            lastDays = Int64(Timestamps.daysFromCivil(y, mo, day))
+            lastDate = date
+        }
+        guard let h = d(b, 11, 2), let mi = d(b, 14, 2), let s = d(b, 17, 2), let ms = d(b, 20, 3), h < 24, mi < 60, s <= 60 else { return nil }
+        return ((lastDays * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
+    }
+
+    @inline(__always) private func d(_ b: UnsafeRawBufferPointer, _ at: Int, _ n: Int) -> Int? {
+        var v = 0
+        for i in at..<(at + n) {
+            let c = b[i] &- 0x30
+            if c > 9 { return nil }
+            v = v * 10 + Int(c)
+        }
+        return v
     }
 
     private func decodeEvent(_ line: UnsafeRawBufferPointer) -> Bool {

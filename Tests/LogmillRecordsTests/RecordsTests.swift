@@ -54,16 +54,20 @@ final class TimestampTests: XCTestCase {
 
 final class LambdaTests: XCTestCase {
     func parse(_ s: String) -> LambdaFields { Array(s.utf8).withUnsafeBytes { LambdaFields.parse($0) } }
+    func numbers(_ s: String) -> [LambdaFields.Numeric: Double] {
+        Array(s.utf8).withUnsafeBytes { m in
+            let f = LambdaFields.parse(m)
+            var out: [LambdaFields.Numeric: Double] = [:]
+            for k in [LambdaFields.Numeric.duration, .billedDuration, .memorySize, .maxMemoryUsed, .initDuration] { out[k] = f.number(k, in: m) }
+            return out
+        }
+    }
 
     func testReportWithEveryOptionalPart() {
         let line = "REPORT RequestId: 0b7e-c21\tDuration: 12.30 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\tInit Duration: 188.04 ms\t\nXRAY TraceId: 1-6650f0aa-abc\tSegmentId: 4c1d\tSampled: true\t\n"
         let f = parse(line)
         XCTAssertEqual(f.type, .report)
-        XCTAssertEqual(f.duration, 12.30)
-        XCTAssertEqual(f.billedDuration, 13)
-        XCTAssertEqual(f.memorySize, 256_000_000)
-        XCTAssertEqual(f.maxMemoryUsed, 91_000_000)
-        XCTAssertEqual(f.initDuration, 188.04)
+        XCTAssertEqual(numbers(line), [.duration: 12.30, .billedDuration: 13, .memorySize: 256_000_000, .maxMemoryUsed: 91_000_000, .initDuration: 188.04])
         let bytes = Array(line.utf8)
         XCTAssertEqual(String(decoding: bytes[f.requestId!], as: UTF8.self), "0b7e-c21")
         XCTAssertEqual(String(decoding: bytes[f.xrayTraceId!], as: UTF8.self), "1-6650f0aa-abc")
@@ -71,10 +75,11 @@ final class LambdaTests: XCTestCase {
     }
 
     func testWarmReportOldSpacingAndStatus() {
-        let f = parse("REPORT RequestId: abc\tDuration: 3003.12 ms\tBilled Duration: 3000 ms \tMemory Size: 128 MB\tMax Memory Used: 67 MB\tStatus: timeout\t")
-        XCTAssertEqual(f.billedDuration, 3000)
-        XCTAssertNil(f.initDuration)
-        XCTAssertEqual(f.maxMemoryUsed, 67_000_000)
+        let f = numbers("REPORT RequestId: abc\tDuration: 3003.12 ms\tBilled Duration: 3000 ms \tMemory Size: 128 MB\tMax Memory Used: 67 MB\tStatus: timeout\t")
+        XCTAssertEqual(f[.billedDuration], 3000)
+        XCTAssertNil(f[.initDuration])
+        XCTAssertEqual(f[.maxMemoryUsed], 67_000_000)
+        XCTAssertEqual(f[.duration], 3003.12)
     }
 
     func testStartEndAndOthers() {
