@@ -5,7 +5,7 @@ import LogmillRegex
 enum SystemField { case timestamp, message, logStream, log, ingestionTime }
 
 /// Fields discovered in Lambda platform lines.
-enum LambdaField { case type, requestId, duration, billedDuration, memorySize, maxMemoryUsed, initDuration, xrayTraceId, xraySegmentId }
+enum LambdaField { case type, requestId, duration, billedDuration, memorySize, maxMemoryUsed, initDuration, xrayTraceId, xraySegmentId, level }
 
 enum CmpOp { case eq, ne, lt, le, gt, ge }
 enum ArithOp { case add, sub, mul, div, mod, pow }

@@ -41,6 +41,7 @@ struct Compiler {
         case "@initDuration": return .lambda(.initDuration)
         case "@xrayTraceId": return .lambda(.xrayTraceId)
         case "@xraySegmentId": return .lambda(.xraySegmentId)
+        case "@level": return .lambda(.level)
         default: return .discovered(Array(name.utf8))
         }
     }

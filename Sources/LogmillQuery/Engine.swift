@@ -134,6 +134,7 @@ final class Worker: BlockConsumer {
     let plan: QueryPlan
     let ctx: EvalContext
     let decoder = RecordDecoder()
+    let documents = DocumentDecoder()
     let from: Int64, to: Int64
     var groups: GroupTable?
     var top: TopRows?
@@ -142,6 +143,7 @@ final class Worker: BlockConsumer {
     var scanned = 0, matched = 0, failures = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
+    private var tokens: [Range<Int>] = []
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
 
@@ -162,6 +164,16 @@ final class Worker: BlockConsumer {
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
         ctx.input = input
         let n = block.count
+        if !input.format.isLineFramed {
+            let before = documents.failures
+            scanned += documents.forEachRecord(block, input: input, offset: offset) { r in evaluate(r, input) }
+            let bad = documents.failures - before
+            if bad > 0 {
+                failures += bad
+                if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): \(bad) malformed \(input.format.rawValue) record(s)") }
+            }
+            return
+        }
         scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1)
         if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded {
             scanWithPrefilter(block, input, offset)
@@ -203,11 +215,21 @@ final class Worker: BlockConsumer {
 
     @inline(__always) private func process(_ line: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
         if line.count == 0 || (line.count == 1 && line[0] == 0x0d) { return }
+        if input.logType != .generic && input.isHeader(line) { return }
         if !decoder.decode(line, format: input.format, offset: offset) {
             failures += 1
             if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): not a \(input.format.rawValue) line") }
         }
-        let r = decoder.record
+        var r = decoder.record
+        if r.timestamp == Record.absent && input.logType != .generic, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
+            r.timestamp = t
+        }
+        evaluate(r, input)
+    }
+
+    /// Runs the per-record phase on one decoded record.
+    @inline(__always) private func evaluate(_ r: Record, _ input: InputContext) {
+        let offset = r.offset
         if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp > to) : (from != Int64.min || to != Int64.max) { return }
         ctx.begin(r)
         for op in plan.recordOps {

@@ -15,6 +15,7 @@ final class EvalContext {
     private var lambdaFields = LambdaFields()
     private var jsonReady = false
     let json = FieldTable()
+    var tokens: [Range<Int>] = []
 
     init(slotCount: Int, now: Double) {
         slots = [Value](repeating: .null, count: slotCount)
@@ -53,7 +54,11 @@ final class EvalContext {
     @inline(__always) func lambdaValue(_ f: LambdaField) -> Value {
         guard hasRecord else { return .null }
         let l = lambda
-        if l.type == .none { return .null }
+        if l.type == .none {
+            // Application lines of the Node.js and Python runtimes carry the request ID and a level.
+            guard f == .requestId || f == .level, let app = LambdaApp.parse(record.message) else { return .null }
+            return .bytes(UnsafeRawBufferPointer(rebasing: record.message[f == .level ? app.level : app.requestId]))
+        }
         let m = record.message
         @inline(__always) func num(_ k: LambdaFields.Numeric) -> Value { l.number(k, in: m).map { .number($0) } ?? .null }
         func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: m[$0])) } ?? .null }
@@ -73,6 +78,7 @@ final class EvalContext {
         case .initDuration: return num(.initDuration)
         case .xrayTraceId: return text(l.xrayTraceId)
         case .xraySegmentId: return text(l.xraySegmentId)
+        case .level: return .null
         }
     }
 
@@ -86,6 +92,11 @@ final class EvalContext {
             while i < m.count, Bytes.isSpace(m[i]) { i += 1 }
             if i < m.count, m[i] == UInt8(ascii: "{") {
                 if !json.flattenObject(from: i, to: m.count) { json.reset(source: m) }
+            } else if let input, input.logType != .generic {
+                json.fillPositional(input.logType, names: input.fieldNames, tokens: &tokens)
+            } else if let brace = LambdaApp.embeddedJSON(m) {
+                // Lambda application lines: fields come from the first JSON object after the prefix.
+                if !json.flattenObject(from: brace, to: m.count) { json.reset(source: m) }
             }
         }
         if json.count == 0 { return .null }

@@ -215,6 +215,11 @@ public final class FieldTable {
         return flattenValue(&cur, &path, depth: 0, topLevel: true)
     }
 
+    /// Adds a field whose value is `source[range]`, as text.
+    public func addBorrowed(name: [UInt8], range: Range<Int>) {
+        addEntry(name, valueStart: range.lowerBound, valueCount: range.count, inArena: false, kind: .string)
+    }
+
     private func addEntry(_ path: [UInt8], valueStart: Int, valueCount: Int, inArena: Bool, kind: FieldKind) {
         if entries.count >= FieldTable.fieldLimit { truncated = true; return }
         let ns = arena.count

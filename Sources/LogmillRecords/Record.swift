@@ -1,3 +1,4 @@
+import Foundation
 /// How the lines of one input are read into records.
 public enum LogFormat: String, Sendable, CaseIterable {
     /// CloudWatch Logs export lines: `2026-11-01T00:00:00.024Z <message>`.
@@ -8,6 +9,17 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case jsonLines = "json"
     /// Any other text; a leading ISO-8601 timestamp is taken when present.
     case plain = "plain"
+    /// CSV downloads of the CloudWatch console (`timestamp,message[,logStreamName]`), Logs Insights
+    /// (`@timestamp,@message,…`) and Live Tail (`Event Time,Message,Log group,Log stream`): quoted
+    /// messages with embedded newlines, one record per row.
+    case csv = "csv"
+    /// CloudTrail log files: JSON objects whose `Records` array holds the events.
+    case cloudtrail = "cloudtrail"
+    /// CloudWatch Logs subscription payloads (`logGroup`, `logStream`, `logEvents`), back to back.
+    case subscription = "subscription"
+
+    /// Whether every record is one line (so inputs can be split at any newline).
+    public var isLineFramed: Bool { self != .csv && self != .cloudtrail && self != .subscription }
 
     /// Whether the message bytes of this format appear verbatim in the line only when they need no JSON escaping.
     public var messageIsJSONEncoded: Bool { self == .cliEvents }
@@ -22,13 +34,49 @@ public final class InputContext: Sendable {
     public let logStream: String?
     /// `@log` for the input, if known.
     public let logGroup: String?
+    /// The positional log type of its messages (VPC flow, S3 access, ALB), if any.
+    public let logType: LogType
+    /// Field names of `logType`, as bytes, in position order.
+    public let fieldNames: [[UInt8]]
 
-    public init(path: String, index: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil) {
+    public init(path: String, index: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic) {
         self.path = path
         self.index = index
         self.format = format
         self.logStream = logStream
         self.logGroup = logGroup
+        self.logType = logType
+        switch logType {
+        case .generic: fieldNames = []
+        case .vpcFlow(let fields, _): fieldNames = fields.map { Array($0.utf8) }
+        case .s3Access: fieldNames = LogType.s3Fields.map { Array($0.utf8) }
+        case .alb: fieldNames = LogType.albFields.map { Array($0.utf8) }
+        }
+    }
+
+    /// The time of a positional record without a leading timestamp: S3's bracketed time, ALB's
+    /// `time`, a VPC flow record's `start`.
+    public func positionalTimestamp(_ m: UnsafeRawBufferPointer, tokens: inout [Range<Int>]) -> Int64? {
+        switch logType {
+        case .generic: return nil
+        case .s3Access:
+            guard let open = Bytes.find(UInt8(ascii: "["), in: m, from: 0, to: m.count) else { return nil }
+            return PositionalFields.s3Time(UnsafeRawBufferPointer(rebasing: m[(open + 1)...]))
+        case .alb:
+            guard let sp = Bytes.find(0x20, in: m, from: 0, to: m.count) else { return nil }
+            return Timestamps.parseISO8601(m, from: sp + 1)?.ms
+        case .vpcFlow(let fields, _):
+            guard let k = fields.firstIndex(of: "startTime") else { return nil }
+            PositionalFields.tokenize(m, into: &tokens)
+            guard k < tokens.count, let v = Bytes.parseDouble(UnsafeRawBufferPointer(rebasing: m[tokens[k]])) else { return nil }
+            return Int64(v) * 1000
+        }
+    }
+
+    /// Whether a line is the header line of its log type (VPC flow logs delivered to S3 start with one).
+    public func isHeader(_ line: UnsafeRawBufferPointer) -> Bool {
+        if case .vpcFlow(_, true) = logType { return Bytes.hasPrefix(line, "version ") }
+        return false
     }
 
     /// Derives the stream name from an exported object key: `.../<stream>/000000.gz` keeps `<stream>`.
@@ -107,6 +155,10 @@ public final class RecordDecoder {
             return c.peek() == UInt8(ascii: "{") || line.count == 0
         case .cliEvents:
             return decodeEvent(line)
+        case .csv, .cloudtrail, .subscription:
+            // Not line formats: `DocumentDecoder` reads them. A line here is taken as it is.
+            record.message = line
+            return false
         }
     }
 
@@ -198,6 +250,7 @@ public final class RecordDecoder {
 /// Chooses a format from the first bytes of an input: the kind most of its first lines fit.
 public enum FormatDetector {
     public static func detect(_ head: UnsafeRawBufferPointer) -> LogFormat {
+        if let doc = detectDocument(head) { return doc }
         var votes: [LogFormat: Int] = [:]
         var start = 0
         var lines = 0
@@ -212,6 +265,68 @@ public enum FormatDetector {
             votes[classify(line), default: 0] += 1
         }
         return votes.max { a, b in a.value < b.value || (a.value == b.value && a.key.rawValue > b.key.rawValue) }?.key ?? .plain
+    }
+
+    /// Detects the positional log type of the messages in the first lines of an input.
+    public static func detectLogType(_ head: UnsafeRawBufferPointer, format: LogFormat) -> LogType {
+        var copies: [[UInt8]] = []
+        if format == .csv {
+            // Console CSV downloads of VPC flow logs and other text logs: look at the decoded messages.
+            let end = RecordFraming.lastBoundary(.csv, head, from: 0, to: head.count) ?? head.count
+            let probe = InputContext(path: "", index: -1, format: .csv)
+            DocumentDecoder().forEachRecord(UnsafeRawBufferPointer(rebasing: head[0..<end]), input: probe, offset: 0) { r in
+                if copies.count < 20 { copies.append(Array(r.message)) }
+            }
+            return withBuffers(copies) { PositionalFields.detect($0) }
+        }
+        guard format == .plain || format == .cloudwatchExport || format == .cliEvents else { return .generic }
+        let decoder = RecordDecoder()
+        var start = 0
+        while start < head.count && copies.count < 20 {
+            let end = Bytes.find(0x0a, in: head, from: start, to: head.count) ?? head.count
+            if end == head.count && start > 0 { break }
+            let line = UnsafeRawBufferPointer(rebasing: head[start..<end])
+            start = end + 1
+            if line.count == 0 { continue }
+            _ = decoder.decode(line, format: format, offset: 0)
+            var m = Array(decoder.record.message)
+            while let last = m.last, last == 0x0a || last == 0x0d { m.removeLast() }
+            copies.append(m)
+        }
+        return withBuffers(copies) { PositionalFields.detect($0) }
+    }
+
+    private static func withBuffers<R>(_ arrays: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+        var pointers: [UnsafeRawBufferPointer] = []
+        func go(_ i: Int) -> R {
+            if i == arrays.count { return body(pointers) }
+            return arrays[i].withUnsafeBytes { b in pointers.append(b); return go(i + 1) }
+        }
+        return go(0)
+    }
+
+    /// Formats recognised from the start of an input rather than line by line.
+    static func detectDocument(_ head: UnsafeRawBufferPointer) -> LogFormat? {
+        var c = JSONCursor(head)
+        c.skipSpace()
+        if c.peek() == UInt8(ascii: "{") {
+            let window = UnsafeRawBufferPointer(rebasing: head[c.i..<min(head.count, c.i + 8192)])
+            if let k = Bytes.find(UnsafeRawBufferPointer(staticString: "\"logEvents\""), in: window, from: 0, to: window.count),
+               Bytes.find(UnsafeRawBufferPointer(staticString: "\"messageType\""), in: window, from: 0, to: window.count) != nil || k > 0 {
+                if Bytes.find(UnsafeRawBufferPointer(staticString: "\"logGroup\""), in: window, from: 0, to: window.count) != nil { return .subscription }
+            }
+            if Bytes.find(UnsafeRawBufferPointer(staticString: "\"Records\""), in: window, from: 0, to: min(window.count, 64)) != nil { return .cloudtrail }
+            return nil
+        }
+        // A CSV header naming a time column and a message column.
+        let end = Bytes.find(0x0a, in: head, from: 0, to: head.count) ?? head.count
+        let header = String(decoding: head[0..<end], as: UTF8.self).trimmingCharacters(in: ["\r", "\u{feff}"]).lowercased()
+        let cols = header.split(separator: ",").map { $0.trimmingCharacters(in: ["\""]) }
+        if cols.count >= 2, cols.contains(where: { ["timestamp", "@timestamp", "event time"].contains($0) }),
+           cols.contains(where: { ["message", "@message"].contains($0) }) {
+            return .csv
+        }
+        return nil
     }
 
     static func classify(_ line: UnsafeRawBufferPointer) -> LogFormat {

@@ -55,6 +55,7 @@ public final class Scanner {
         let index: Int
         let range: Range<Int>?
         let format: LogFormat?
+        let logType: LogType?
         let isFirstPart: Bool
     }
 
@@ -67,14 +68,15 @@ public final class Scanner {
                 // Peek to learn whether it is compressed and which format it holds.
                 do {
                     let (stream, compressed) = try openDecoded(path: input.path)
-                    if !compressed {
-                        let head = try readPrefix(of: stream, count: 64 * 1024)
-                        let format = options.format ?? head.withUnsafeBytes { FormatDetector.detect($0) }
+                    let head = try readPrefix(of: stream, count: 64 * 1024)
+                    let format = options.format ?? head.withUnsafeBytes { FormatDetector.detect($0) }
+                    if !compressed && format.isLineFramed {
+                        let logType = head.withUnsafeBytes { FormatDetector.detectLogType($0, format: format) }
                         let part = max(options.splitSize / 2, size / (consumers.count * 8))
                         var start = 0
                         while start < size {
                             let end = min(size, start + part)
-                            tasks.append(Task(input: input, index: index, range: start..<end, format: format, isFirstPart: start == 0))
+                            tasks.append(Task(input: input, index: index, range: start..<end, format: format, logType: logType, isFirstPart: start == 0))
                             start = end
                         }
                         continue
@@ -84,7 +86,7 @@ public final class Scanner {
                     continue
                 }
             }
-            tasks.append(Task(input: input, index: index, range: nil, format: options.format, isFirstPart: true))
+            tasks.append(Task(input: input, index: index, range: nil, format: options.format, logType: nil, isFirstPart: true))
         }
         let lock = NSLock()
         nonisolated(unsafe) var next = 0
@@ -136,7 +138,7 @@ public final class Scanner {
         }
         if task.isFirstPart { report.files += 1 }
         var format = task.format
-        var context: InputContext? = format.map { makeContext(path, task.index, $0, groups) }
+        var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(path, task.index, f, groups, $0) } }
         var filled = 0
         var absolute = task.range.map { max(0, $0.lowerBound - 1) } ?? 0   // decoded offset of buffer[0]
         var skipFirstLine = (task.range?.lowerBound ?? 0) > 0
@@ -169,9 +171,10 @@ public final class Scanner {
             if context == nil {
                 // Detect from what we have, once the first block is in.
                 if !eof && filled < min(64 * 1024, buffer.capacity) { continue }
-                let f = format ?? FormatDetector.detect(UnsafeRawBufferPointer(rebasing: view[start..<filled]))
+                let head = UnsafeRawBufferPointer(rebasing: view[start..<filled])
+                let f = format ?? FormatDetector.detect(head)
                 format = f
-                context = makeContext(path, task.index, f, groups)
+                context = makeContext(path, task.index, f, groups, FormatDetector.detectLogType(head, format: f))
                 report.formats[path] = f
             } else if task.isFirstPart && report.formats[path] == nil {
                 report.formats[path] = format
@@ -179,8 +182,8 @@ public final class Scanner {
             var end: Int
             if eof {
                 end = filled
-            } else if let nl = Bytes.findLast(0x0a, in: view, from: start, to: filled) {
-                end = nl + 1
+            } else if let boundary = RecordFraming.lastBoundary(format!, view, from: start, to: filled) {
+                end = boundary
             } else {
                 // No newline yet: keep reading into a larger buffer (a very long line).
                 if start > 0 { buffer.shift(from: start, count: filled - start); absolute += start; filled -= start }
@@ -203,10 +206,10 @@ public final class Scanner {
         }
     }
 
-    private static func makeContext(_ path: String, _ index: Int, _ format: LogFormat, _ groups: [String: String]) -> InputContext {
+    private static func makeContext(_ path: String, _ index: Int, _ format: LogFormat, _ groups: [String: String], _ logType: LogType) -> InputContext {
         let shown = path == "-" ? "(stdin)" : path
         return InputContext(path: shown, index: index, format: format,
-                            logStream: InputContext.streamFromPath(path), logGroup: groups[path] ?? shown)
+                            logStream: InputContext.streamFromPath(path), logGroup: groups[path] ?? shown, logType: logType)
     }
 }
 

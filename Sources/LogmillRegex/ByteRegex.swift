@@ -5,8 +5,12 @@
 //     set used to skip ahead whenever no search thread is alive;
 //   * LazyDFA: used by isMatch and to find the end of the match (and reject non-matching input)
 //     for programs without assertions (`^ $ \A \z \b \B` make the program PikeVM-only);
-//   * PikeVM: leftmost-first simulation with capture slots; for firstMatch it only runs over the
-//     region the DFA reported (or the whole haystack when the DFA is unavailable or gave up).
+//   * Backtracker (BitState): depth-first search in priority order with a visited bitset over
+//     (instruction, position), for capture spans on regions where program × region fits 256K bits.
+//     With a literal prefix it starts right at each memmem hit; otherwise it runs over the region
+//     the DFA reported (or the whole haystack when there is no DFA);
+//   * PikeVM: leftmost-first simulation with capture slots, for capture regions too large for the
+//     backtracker, and isMatch without a DFA on large haystacks.
 // Everything is O(haystack × program); the program is capped at 100k instructions.
 //
 // Semantic notes (differences from Python `re` on str):
@@ -70,10 +74,19 @@ public final class ByteRegex: Sendable {
     let dfa: LazyDFA?
     let names: [String?]
     let literals: [[UInt8]]?
-    let rejectLiterals: [[UInt8]]?
+    let rejectLiterals: [LiteralSearcher]?
     /// When the whole pattern is one literal string without assertions: search with memmem only.
-    let pureLiteral: [UInt8]?
+    let pureLiteral: LiteralSearcher?
+    /// Bounded backtracker for capture spans on small regions.
+    let backtracker: Backtracker
+    /// Whether every match starts with a literal (found with memmem): firstMatch then backtracks
+    /// directly from each literal hit instead of running the lazy DFA first.
+    let literalPrefix: Bool
+    /// When the required-literal quick reject is implied by the literal-prefix search.
+    let rejectImpliedByPrefix: Bool
     let pool: ScratchPool
+    /// `captureCount + 1` nils, copied for each match.
+    let spanTemplate: [Range<Int>?]
 
     /// Compiles `pattern`. Throws `RegexError` for syntax errors, unsupported constructs and
     /// programs larger than the size limit.
@@ -85,12 +98,12 @@ public final class ByteRegex: Sendable {
         names = parsed.captureNames
         literals = Literals.required(parsed.root)
         // memmem per literal: only worth it as a quick reject for small sets.
-        if let l = literals, l.count <= 4 { rejectLiterals = l } else { rejectLiterals = nil }
+        if let l = literals, l.count <= 4 { rejectLiterals = l.map(LiteralSearcher.init) } else { rejectLiterals = nil }
 
-        var pure: [UInt8]? = nil
+        var pure: LiteralSearcher? = nil
         if parsed.captureNames.isEmpty, !prog.hasAssertions,
            let e = Literals.exact(parsed.root), e.count == 1, !e[0].isEmpty {
-            pure = e[0]
+            pure = LiteralSearcher(e[0])
         }
         pureLiteral = pure
 
@@ -99,7 +112,7 @@ public final class ByteRegex: Sendable {
         if prog.anchoredStart {
             prefilter = .none
         } else if !prefix.isEmpty {
-            prefilter = .prefix(prefix)
+            prefilter = .prefix(LiteralSearcher(prefix))
         } else if let fb = prog.firstBytes, !fb.isFull, fb.count <= 200 {
             prefilter = .firstByte(fb)
         } else {
@@ -107,7 +120,15 @@ public final class ByteRegex: Sendable {
         }
         vm = PikeVM(prog: prog, prefilter: prefilter)
         dfa = prog.hasAssertions ? nil : LazyDFA(prog: prog, prefilter: prefilter)
+        backtracker = Backtracker(prog: prog, prefilter: prefilter)
+        if case .prefix = prefilter { literalPrefix = true } else { literalPrefix = false }
+        if let r = rejectLiterals, r.count == 1, literalPrefix, prefix.starts(with: r[0].literal) {
+            rejectImpliedByPrefix = true
+        } else {
+            rejectImpliedByPrefix = false
+        }
         pool = ScratchPool(program: prog, withDFA: dfa != nil)
+        spanTemplate = [Range<Int>?](repeating: nil, count: parsed.captureNames.count + 1)
     }
 
     /// Number of capture groups, excluding group 0.
@@ -124,7 +145,7 @@ public final class ByteRegex: Sendable {
     @inline(__always)
     private func mayMatch(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Bool {
         guard let lits = rejectLiterals else { return true }
-        for l in lits where findLiteral(l, in: h, n, from: from) != nil { return true }
+        for l in lits where l.find(h, n, from: from) != nil { return true }
         return false
     }
 
@@ -134,7 +155,7 @@ public final class ByteRegex: Sendable {
         guard let base = haystack.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return withEmptyHaystack { isMatch($0) }
         }
-        if let lit = pureLiteral { return findLiteral(lit, in: base, n, from: 0) != nil }
+        if let lit = pureLiteral { return lit.find(base, n, from: 0) != nil }
         if !mayMatch(base, n, from: 0) { return false }
         let scratch = pool.get()
         defer { pool.put(scratch) }
@@ -144,6 +165,8 @@ public final class ByteRegex: Sendable {
             case .noMatch: return false
             case .gaveUp: break
             }
+        } else if backtracker.fits(n) {
+            return backtracker.search(base, n, start: 0, limit: n, scratch: scratch.bt)
         }
         return vm.search(base, n, start: 0, earliest: true, scratch: scratch.pike)
     }
@@ -156,36 +179,86 @@ public final class ByteRegex: Sendable {
     /// The leftmost-first match starting at or after byte offset `start`. Assertions (`^`, `\b`, ...)
     /// still see the bytes before `start`.
     public func firstMatch(_ haystack: UnsafeRawBufferPointer, from start: Int) -> RegexMatch? {
+        firstMatch(haystack, from: start, engine: .automatic)
+    }
+
+    /// Which engine computes capture spans; tests force each one to compare them.
+    enum CaptureEngine {
+        /// Backtracker when the region fits its budget, else PikeVM (the public behaviour).
+        case automatic
+        /// Lazy DFA narrowing (when available), then the PikeVM over the region.
+        case pike
+        /// The PikeVM over the whole haystack.
+        case pikeWhole
+        /// Lazy DFA narrowing (when available), then the backtracker over the region.
+        case backtrack
+        /// The backtracker over the whole haystack (no DFA) when it fits, else like `.backtrack`.
+        case backtrackWhole
+    }
+
+    func firstMatch(_ haystack: UnsafeRawBufferPointer, from start: Int, engine: CaptureEngine) -> RegexMatch? {
         let n = haystack.count
         guard start >= 0, start <= n else { return nil }
         guard let base = haystack.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-            return withEmptyHaystack { firstMatch($0, from: 0) }
+            return withEmptyHaystack { firstMatch($0, from: 0, engine: engine) }
         }
-        if let lit = pureLiteral {
-            guard let p = findLiteral(lit, in: base, n, from: start) else { return nil }
+        if let lit = pureLiteral, engine == .automatic {
+            guard let p = lit.find(base, n, from: start) else { return nil }
             return RegexMatch(spans: [p..<(p + lit.count)])
         }
-        if !mayMatch(base, n, from: start) { return nil }
+        let direct: Bool
+        switch engine {
+        case .automatic:
+            // A literal prefix finds candidate starts cheaply, so the backtracker can run right from
+            // each hit (typically touching only the ~40 bytes of the match) with no DFA pass; without
+            // a DFA (assertions) there is nothing better to narrow the region with.
+            direct = (literalPrefix || dfa == nil) && backtracker.fits(n - start)
+        case .backtrackWhole: direct = backtracker.fits(n - start)
+        case .pike, .backtrack, .pikeWhole: direct = false
+        }
+        // Quick reject, unless the literal-prefix search of the direct path implies it.
+        if !(direct && rejectImpliedByPrefix) && !mayMatch(base, n, from: start) { return nil }
         let scratch = pool.get()
         defer { pool.put(scratch) }
-        let pike = scratch.pike
+        let bt = scratch.bt
+        if direct {
+            guard backtracker.search(base, n, start: start, limit: n, scratch: bt) else { return nil }
+            return makeMatch(bt.slots)
+        }
+        if engine == .pikeWhole {
+            guard vm.search(base, n, start: start, earliest: false, scratch: scratch.pike) else { return nil }
+            return makeMatch(scratch.pike.best)
+        }
         var from = start
-        var end: Int? = nil
+        var end = n
         if let dfa, let cache = scratch.dfa {
             switch dfa.find(base, n, start: start, anchored: false, earliest: false, cache: cache) {
             case .match(let e, let runStart):
-                // Captures: PikeVM over just the region known to contain the match.
+                // Captures only over the region known to contain the match.
                 from = runStart
                 end = e
             case .noMatch: return nil
             case .gaveUp: break
             }
         }
-        guard vm.search(base, n, start: from, end: end, earliest: false, scratch: pike) else { return nil }
-        var spans = [Range<Int>?](repeating: nil, count: names.count + 1)
-        for g in 0...names.count {
-            let a = pike.best[2 * g], b = pike.best[2 * g + 1]
-            if a >= 0 && b >= a { spans[g] = a..<b }
+        if engine != .pike && backtracker.fits(end - from) {
+            guard backtracker.search(base, n, start: from, limit: end, scratch: bt) else { return nil }
+            return makeMatch(bt.slots)
+        }
+        guard vm.search(base, n, start: from, end: end, earliest: false, scratch: scratch.pike) else { return nil }
+        return makeMatch(scratch.pike.best)
+    }
+
+    @inline(__always)
+    private func makeMatch(_ slots: UnsafeMutablePointer<Int>) -> RegexMatch {
+        // Copying a prebuilt array (copy-on-write) avoids a generic-metadata lookup that creating a
+        // fresh `[Range<Int>?]` costs on every call.
+        var spans = spanTemplate
+        spans.withUnsafeMutableBufferPointer { buf in
+            for g in buf.indices {
+                let a = slots[2 * g], b = slots[2 * g + 1]
+                buf[g] = a >= 0 && b >= a ? a..<b : nil
+            }
         }
         return RegexMatch(spans: spans)
     }
@@ -214,42 +287,67 @@ public final class ByteRegex: Sendable {
 final class Scratch {
     let pike: PikeScratch
     let dfa: DFACache?
+    let bt: BacktrackScratch
     init(program: Program, withDFA: Bool) {
         pike = PikeScratch(program: program)
+        bt = BacktrackScratch(program: program)
         dfa = withDFA ? DFACache(program: program) : nil
     }
 }
 
 /// A small lock-protected free list of scratch objects, so concurrent searches on one regex
-/// never share mutable state and sequential searches do not allocate.
+/// never share mutable state and sequential searches do not allocate. Raw storage and a pthread
+/// mutex keep get/put at a few nanoseconds (no array bookkeeping or exclusivity checks).
 final class ScratchPool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var free: [Scratch] = []
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let slots: UnsafeMutablePointer<Unmanaged<Scratch>>
+    /// Number of pooled objects; only accessed with `mutex` held.
+    private let count: UnsafeMutablePointer<Int>
     private let program: Program
-    private let maxPooled = 16
-
     private let withDFA: Bool
+    private static let maxPooled = 16
 
     init(program: Program, withDFA: Bool) {
         self.program = program
         self.withDFA = withDFA
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        slots = .allocate(capacity: ScratchPool.maxPooled)
+        count = .allocate(capacity: 1)
+        count.initialize(to: 0)
+    }
+
+    deinit {
+        for i in 0..<count.pointee { slots[i].release() }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        slots.deallocate()
+        count.deallocate()
     }
 
     @inline(__always)
     func get() -> Scratch {
-        lock.lock()
-        if let s = free.popLast() {
-            lock.unlock()
-            return s
+        pthread_mutex_lock(mutex)
+        let c = count.pointee
+        if c > 0 {
+            count.pointee = c - 1
+            let s = slots[c - 1]
+            pthread_mutex_unlock(mutex)
+            return s.takeRetainedValue()
         }
-        lock.unlock()
+        pthread_mutex_unlock(mutex)
         return Scratch(program: program, withDFA: withDFA)
     }
 
     @inline(__always)
     func put(_ s: Scratch) {
-        lock.lock()
-        if free.count < maxPooled { free.append(s) }
-        lock.unlock()
+        pthread_mutex_lock(mutex)
+        let c = count.pointee
+        if c < ScratchPool.maxPooled {
+            slots[c] = Unmanaged.passRetained(s)
+            count.pointee = c + 1
+        }
+        pthread_mutex_unlock(mutex)
     }
 }

@@ -68,9 +68,14 @@ final class DFACache {
     }
 }
 
-struct LazyDFA: Sendable {
+final class LazyDFA: Sendable {
     let prog: Program
     let prefilter: StartPrefilter
+
+    init(prog: Program, prefilter: StartPrefilter) {
+        self.prog = prog
+        self.prefilter = prefilter
+    }
 
     enum Result {
         case noMatch

@@ -99,7 +99,7 @@ final class PikeScratch {
 enum StartPrefilter: Sendable {
     case none
     /// Every match starts with this literal.
-    case prefix([UInt8])
+    case prefix(LiteralSearcher)
     /// Every match starts with a byte in this set.
     case firstByte(ByteBitmap)
 
@@ -111,7 +111,7 @@ enum StartPrefilter: Sendable {
         case .none:
             return from
         case .prefix(let lit):
-            return findLiteral(lit, in: h, n, from: from)
+            return lit.find(h, n, from: from)
         case .firstByte(let set):
             var i = from
             while i < n {
@@ -123,9 +123,14 @@ enum StartPrefilter: Sendable {
     }
 }
 
-struct PikeVM {
+final class PikeVM: Sendable {
     let prog: Program
     let prefilter: StartPrefilter
+
+    init(prog: Program, prefilter: StartPrefilter) {
+        self.prog = prog
+        self.prefilter = prefilter
+    }
 
     /// Runs the VM over `h[0..<n]` starting at `start`, searching for the leftmost-first match that
     /// starts at or after `start` (or, if `anchored`, exactly at `start`) and ends at or before `end`.
