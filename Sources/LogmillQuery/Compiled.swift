@@ -31,6 +31,8 @@ indirect enum CExpr {
     case matches(CExpr, ByteRegex, negated: Bool)
     case inList(CExpr, [Value], negated: Bool)
     case call(ScalarFunction, [CExpr])
+    /// A function from `FunctionRegistry` (the 2026 additions), by its index there.
+    case extended(Int, [CExpr])
     case bin(Period)
     case periodFloor(CExpr, Period, ceiling: Bool)
 
@@ -42,7 +44,7 @@ indirect enum CExpr {
         case .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
             return e.readsRecord
         case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.readsRecord || b.readsRecord
-        case .call(_, let args): return args.contains { $0.readsRecord }
+        case .call(_, let args), .extended(_, let args): return args.contains { $0.readsRecord }
         }
     }
 }

@@ -181,6 +181,14 @@ struct Compiler {
             aggregates!.specs.append(AggregateSpec(function: agg, argument: argument, parameter: parameter))
             return .aggregate(aggregates!.specs.count - 1)
         }
+        if ScalarFunction(rawValue: name) == nil, let index = FunctionRegistry.index[name] {
+            let f = FunctionRegistry.functions[index]
+            guard f.arity.contains(args.count) else {
+                throw error("\(rawName)() takes \(describe(f.arity)) argument\(f.arity == 1...1 ? "" : "s"), not \(args.count)", at: e.location,
+                            hint: "usage: \(f.usage)")
+            }
+            return .extended(index, try args.map { try compile($0, aggregates: &aggregates) })
+        }
         guard let fn = ScalarFunction(rawValue: name) else {
             if let hint = FunctionLibrary.foreign[name] {
                 throw error("unknown function '\(rawName)'", at: e.location, hint: hint)
@@ -287,7 +295,7 @@ struct Compiler {
         case .constant, .slot, .aggregate: return true
         case .arith(_, let a, let b): return isConstantOrSlots(a) && isConstantOrSlots(b)
         case .negate(let a): return isConstantOrSlots(a)
-        case .call(_, let args): return args.allSatisfy(isConstantOrSlots)
+        case .call(_, let args), .extended(_, let args): return args.allSatisfy(isConstantOrSlots)
         default: return false
         }
     }

@@ -166,6 +166,7 @@ final class EvalContext {
             for item in items where Value.equals(v, item) == true { found = true; break }
             return .bool(found != negated)
         case .call(let f, let args): return call(f, args)
+        case .extended(let i, let args): return FunctionRegistry.functions[i].evaluate(args.map { eval($0) }, self)
         case .bin(let p):
             guard hasRecord, record.timestamp != Record.absent else {
                 if let t = slotTimestamp() { return .timestamp(p.floor(t)) }
@@ -220,8 +221,6 @@ final class EvalContext {
         case .least: return Fn.extreme(args.map { eval($0) }, greatest: false)
         case .log: return arg(0).number.flatMap { $0 > 0 ? .number(Glibc.log($0)) : nil } ?? .null
         case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
-        case .pow: return arith(.pow, arg(0), arg(1))
-        case .mod: return arith(.mod, arg(0), arg(1))
         case .bin: return .null  // compiled to .bin
         case .datefloor, .dateceil: return .null  // compiled to .periodFloor
         case .frommillis: return arg(0).number.map { .timestamp(Int64($0)) } ?? .null

@@ -8,7 +8,7 @@ enum ScalarFunction: String, CaseIterable {
     // string
     case concat, ltrim, rtrim, trim, strlen, toupper, tolower, substr, replace, strcontains
     // numeric
-    case abs, ceil, floor, greatest, least, log, sqrt, pow, mod
+    case abs, ceil, floor, greatest, least, log, sqrt
     // datetime
     case bin, datefloor, dateceil, frommillis, tomillis, now
     // IP
@@ -24,7 +24,7 @@ enum ScalarFunction: String, CaseIterable {
         case .substr: return 2...3
         case .replace: return 3...3
         case .strcontains: return 2...3
-        case .pow, .mod, .datefloor, .dateceil, .isipinsubnet, .isipv4insubnet, .isipv6insubnet: return 2...2
+        case .datefloor, .dateceil, .isipinsubnet, .isipv4insubnet, .isipv6insubnet: return 2...2
         case .now: return 0...0
         }
     }
@@ -38,7 +38,6 @@ enum ScalarFunction: String, CaseIterable {
         case .replace: return "replace(s, search, replacement)"
         case .strcontains: return "strcontains(s, search)"
         case .isipinsubnet: return "isIpInSubnet(ip, \"10.0.0.0/8\")"
-        case .pow: return "pow(base, exponent)"
         default: return "\(rawValue)(...)"
         }
     }
@@ -59,7 +58,7 @@ enum AggregateFunction: String, CaseIterable {
 
 enum FunctionLibrary {
     static var allNames: [String] {
-        ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue) +
+        ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue) + FunctionRegistry.functions.map(\.name) +
             ["isValidIpV4", "isIpInSubnet", "fromMillis", "toMillis", "dateFloor", "sortsFirst", "sortsLast"]
     }
 

@@ -215,9 +215,14 @@ final class Backtracker: @unchecked Sendable {
                     case .literal:
                         let len = Int(inst.aux)
                         if limit &- pos >= len {
-                            let l = lits + Int(inst.arg)
+                            let l = UnsafeRawPointer(lits + Int(inst.arg))
+                            let t = UnsafeRawPointer(h + pos)
                             var i = 0
-                            while i < len && h[pos &+ i] == l[i] { i &+= 1 }
+                            while i &+ 8 <= len && t.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                                    == l.loadUnaligned(fromByteOffset: i, as: UInt64.self) { i &+= 8 }
+                            if i &+ 8 > len {
+                                while i < len && t.load(fromByteOffset: i, as: UInt8.self) == l.load(fromByteOffset: i, as: UInt8.self) { i &+= 1 }
+                            }
                             if i == len {
                                 pc = inst.next
                                 pos &+= len
