@@ -13,6 +13,7 @@ public indirect enum ExprKind: Sendable {
     case like(Expr, Expr, negated: Bool)   // like, =~ and not like; the right side is a string or regex
     case inList(Expr, [Expr], negated: Bool)
     case call(String, [Expr])              // the name as written
+    case access(Expr, [AccessStep])        // jsonParse(x).key, list[0]
 }
 
 public struct Expr: Sendable {
@@ -49,6 +50,13 @@ public enum CommandKind: Sendable {
     case limit(Int)
     case parse(source: Expr, ParseMode)
     case dedup([Expr])
+    case unnest(Expr, into: String)
+    /// `lookup table field [as logField], … OUTPUT col, …`
+    case lookup(table: String, keys: [(tableField: String, logField: String)], outputs: [String])
+    /// `SOURCE logGroups(namePrefix: [...])` or `SOURCE 'group'`: which log groups to read.
+    case source(prefixes: [String], exact: [String])
+    /// `pattern expr`: cluster values into templates.
+    case pattern(Expr)
 }
 
 public struct Command: Sendable {

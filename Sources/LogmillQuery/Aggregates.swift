@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import LogmillRecords
 
@@ -139,18 +140,100 @@ final class StandardDeviation: Accumulator {
     override func result() -> Value { n < 2 ? (n == 1 ? .number(0) : .null) : .number((m2 / (n - 1)).squareRoot()) }
 }
 
-/// Percentile by nearest rank over the exact values.
+/// Percentile by nearest rank: exact over the first `exactLimit` values, then a mergeable
+/// logarithmic sketch (DDSketch) whose answers are within `relativeAccuracy` of a true value of
+/// that rank, so memory stays flat however many values a group has.
 final class Percentile: Accumulator {
+    static let exactLimit = 10_000
     let p: Double
     var values: [Double] = []
+    var sketch: QuantileSketch? = nil
     init(p: Double) { self.p = p }
-    override func add(_ v: Value, timestamp: Int64) { if let d = v.number { values.append(d) } }
-    override func merge(_ o: Accumulator) { values += (o as! Percentile).values }
+
+    override func add(_ v: Value, timestamp: Int64) {
+        guard let d = v.number, d.isFinite else { return }
+        if let s = sketch { s.add(d); return }
+        values.append(d)
+        if values.count > Percentile.exactLimit { spill() }
+    }
+
+    private func spill() {
+        let s = QuantileSketch()
+        for x in values { s.add(x) }
+        values = []
+        sketch = s
+    }
+
+    override func merge(_ o: Accumulator) {
+        let other = o as! Percentile
+        if sketch == nil && other.sketch == nil && values.count + other.values.count <= Percentile.exactLimit {
+            values += other.values
+            return
+        }
+        if sketch == nil { spill() }
+        if let os = other.sketch { sketch!.merge(os) } else { for x in other.values { sketch!.add(x) } }
+    }
+
     override func result() -> Value {
+        if let s = sketch { return s.quantile(p / 100).map { .number($0) } ?? .null }
         guard !values.isEmpty else { return .null }
         values.sort()
         let rank = Int((p / 100 * Double(values.count)).rounded(.up))
         return .number(values[min(values.count - 1, max(0, rank - 1))])
+    }
+}
+
+/// DDSketch: values fall in logarithmic buckets `(γ^(k-1), γ^k]` with γ = (1+α)/(1-α); the estimate
+/// 2γ^k/(γ+1) of any value in bucket k is within relative error α. Negative values mirror, zero is counted apart.
+final class QuantileSketch {
+    static let relativeAccuracy = 0.005
+    let gamma: Double
+    let logGamma: Double
+    var positive: [Int: Double] = [:]
+    var negative: [Int: Double] = [:]
+    var zeros = 0.0
+    var count = 0.0
+
+    init() {
+        let a = QuantileSketch.relativeAccuracy
+        gamma = (1 + a) / (1 - a)
+        logGamma = Foundation.log(gamma)
+    }
+
+    @inline(__always) func key(_ x: Double) -> Int { Int((Foundation.log(x) / logGamma).rounded(.up)) }
+
+    func add(_ x: Double) {
+        count += 1
+        if x > 1e-300 { positive[key(x), default: 0] += 1 }
+        else if x < -1e-300 { negative[key(-x), default: 0] += 1 }
+        else { zeros += 1 }
+    }
+
+    func merge(_ o: QuantileSketch) {
+        for (k, c) in o.positive { positive[k, default: 0] += c }
+        for (k, c) in o.negative { negative[k, default: 0] += c }
+        zeros += o.zeros
+        count += o.count
+    }
+
+    func value(_ k: Int) -> Double { 2 * Foundation.pow(gamma, Double(k)) / (gamma + 1) }
+
+    /// The nearest-rank quantile `q` in [0, 1].
+    func quantile(_ q: Double) -> Double? {
+        guard count > 0 else { return nil }
+        let rank = max(1, (q * count).rounded(.up))
+        var seen = 0.0
+        for k in negative.keys.sorted(by: >) {
+            seen += negative[k]!
+            if seen >= rank { return -value(k) }
+        }
+        seen += zeros
+        if seen >= rank { return 0 }
+        for k in positive.keys.sorted() {
+            seen += positive[k]!
+            if seen >= rank { return value(k) }
+        }
+        return positive.keys.max().map(value)
     }
 }
 

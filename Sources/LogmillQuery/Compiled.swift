@@ -31,6 +31,8 @@ indirect enum CExpr {
     case matches(CExpr, ByteRegex, negated: Bool)
     case inList(CExpr, [Value], negated: Bool)
     case call(ScalarFunction, [CExpr])
+    /// Map and list access on a structure (`doc.items[0].id`).
+    case access(CExpr, [AccessStep])
     /// A function from `FunctionRegistry` (the 2026 additions), by its index there.
     case extended(Int, [CExpr])
     case bin(Period)
@@ -41,6 +43,7 @@ indirect enum CExpr {
         switch self {
         case .system, .lambda, .discovered, .bin: return true
         case .constant, .slot, .aggregate: return false
+        case .access(let e, _): return e.readsRecord
         case .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
             return e.readsRecord
         case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.readsRecord || b.readsRecord

@@ -14,6 +14,11 @@ struct Compiler {
     private var tableColumns: [String: Int] = [:]
     private var tableNames: [String] = []
     private var inTable = false
+    /// Names the query itself defined (fields, parse, stats, unnest, lookup), which may be
+    /// structures reached with `name.key`.
+    private var userDefined = Set<String>()
+    /// Folders searched for `<table>.csv` by `lookup`.
+    var lookupDirectories: [String] = [".", "lookups"]
 
     init(query: Query) { self.query = query }
 
@@ -47,15 +52,26 @@ struct Compiler {
     }
 
     func resolve(_ name: String) -> CExpr {
-        if inTable {
-            if let c = tableColumns[name] { return .slot(c) }
-            return .constant(.null)
+        let scope = inTable ? tableColumns : recordSlots
+        if userDefined.contains(name), let s = scope[name] { return .slot(s) }
+        // `doc.items.0` where `doc` is a name the query defined: map and list access on it.
+        if name.contains(".") {
+            var parts = name.split(separator: ".").map(String.init)
+            var rest: [String] = []
+            while parts.count > 1 {
+                rest.insert(parts.removeLast(), at: 0)
+                let prefix = parts.joined(separator: ".")
+                if userDefined.contains(prefix), let s = scope[prefix] {
+                    return .access(.slot(s), rest.map { Int($0).map { AccessStep.index($0) } ?? .key($0) })
+                }
+            }
         }
-        if let s = recordSlots[name] { return .slot(s) }
-        return Compiler.discoveredField(name)
+        if let s = scope[name] { return .slot(s) }
+        return inTable ? .constant(.null) : Compiler.discoveredField(name)
     }
 
     mutating func define(_ name: String) -> Int {
+        userDefined.insert(name)
         if inTable {
             if let c = tableColumns[name] { return c }
             tableColumns[name] = tableNames.count
@@ -138,6 +154,8 @@ struct Compiler {
             return .inList(subject, values, negated: negated)
         case .call(let rawName, let args):
             return try compileCall(rawName, args, e, aggregates: &aggregates)
+        case .access(let base, let steps):
+            return .access(try compile(base, aggregates: &aggregates), steps)
         }
     }
 
@@ -308,6 +326,7 @@ struct Compiler {
         case .binary(_, let a, let b), .like(let a, let b, _): fieldNames(a, into: &out); fieldNames(b, into: &out)
         case .inList(let x, let items, _): fieldNames(x, into: &out); items.forEach { fieldNames($0, into: &out) }
         case .call(_, let args), .list(let args): args.forEach { fieldNames($0, into: &out) }
+        case .access(let base, _): fieldNames(base, into: &out)
         default: break
         }
     }
@@ -321,7 +340,9 @@ struct Compiler {
         case .sort(let keys): keys.forEach { fieldNames($0.expr, into: &out) }
         case .parse(let s, _): fieldNames(s, into: &out)
         case .dedup(let keys): keys.forEach { fieldNames($0, into: &out) }
-        case .limit: break
+        case .unnest(let e, _), .pattern(let e): fieldNames(e, into: &out)
+        case .lookup(_, let keys, _): for k in keys where !out.contains(k.logField) { out.append(k.logField) }
+        case .limit, .source: break
         }
         return out
     }
@@ -338,6 +359,9 @@ struct Compiler {
                     throw error("'\(bad.name)' must come after the second stats command", at: bad.location)
                 }
             }
+            if case .source = c.kind, commands[..<k].contains(where: { if case .source = $0.kind { return false }; return true }) {
+                throw error("SOURCE must come first in the query", at: c.location)
+            }
             if case .dedup = c.kind, let next = commands[(k + 1)...].first(where: { if case .limit = $0.kind { return false }; return true }) {
                 throw error("only 'limit' may follow 'dedup', not '\(next.name)'", at: next.location)
             }
@@ -345,7 +369,7 @@ struct Compiler {
         let lastDisplay = commands.lastIndex { if case .display = $0.kind { return true }; return false }
         let firstBlocking = commands.firstIndex {
             switch $0.kind {
-            case .stats, .sort, .limit, .dedup: return true
+            case .stats, .sort, .limit, .dedup, .unnest, .pattern: return true
             default: return false
             }
         } ?? commands.count
@@ -370,6 +394,12 @@ struct Compiler {
             case .parse(let src, let mode): recordOps.append(try compileParse(src, mode, at: c.location))
             case .display(let items):
                 for item in items { _ = try compile(item.expr) }   // report errors early
+            case .lookup(let table, let keys, let outputs):
+                recordOps.append(try compileLookup(table, keys, outputs, at: c.location))
+                // OUTPUT columns join the result, like the fields of a `fields` command.
+                if !fieldsNames.isEmpty { for o in outputs where !fieldsNames.contains(o) { fieldsNames.append(o) } }
+            case .source(let prefixes, let exact):
+                recordOps.append(.source(prefixes: prefixes.map { Array($0.utf8) }, exact: exact.map { Array($0.utf8) }))
             default: break
             }
         }
@@ -379,6 +409,7 @@ struct Compiler {
         var tableOps: [TableOp] = []
         var rest = Array(commands[firstBlocking...])
         var sawStats = false
+        var sawPattern = false
         var needsDefaultOrder = false
         if let first = rest.first, case .stats(let aggs, let groups) = first.kind {
             let sp = try compileStats(aggs, groups, at: first.location)
@@ -444,7 +475,22 @@ struct Compiler {
                 enterTable(sp.columnNames)
                 sawStats = true
                 fieldsNames = []
-            case .display: break
+            case .display, .source: break
+            case .lookup(let table, let keys, let outputs):
+                let op = try compileLookup(table, keys, outputs, at: c.location)
+                tableOps.append(.widen(tableNames.count))
+                tableOps.append(.row(op))
+                if !fieldsNames.isEmpty { for o in outputs where !fieldsNames.contains(o) { fieldsNames.append(o) } }
+            case .unnest(let e, let name):
+                let ce = try compile(e)
+                let col = define(name)
+                tableOps.append(.widen(tableNames.count))
+                tableOps.append(.unnest(ce, column: col))
+            case .pattern(let e):
+                tableOps.append(.pattern(try compile(e)))
+                enterTable(Compiler.patternColumns)
+                for n in Compiler.patternColumns { userDefined.insert(n) }
+                sawPattern = true
             }
         }
 
@@ -454,7 +500,9 @@ struct Compiler {
             for item in items { projection.append((item.name, try compile(item.expr))) }
         } else {
             var names: [String] = []
-            if sawStats {
+            if sawPattern {
+                names = tableNames
+            } else if sawStats {
                 names = Array(tableNames.prefix { !fieldsNames.contains($0) })
                 for n in fieldsNames where !names.contains(n) { names.append(n) }
                 if names.isEmpty { names = tableNames }
@@ -476,6 +524,37 @@ struct Compiler {
             out.append((c, k.descending))
         }
         return out
+    }
+
+    static let patternColumns = ["@pattern", "@ratio", "@sampleCount"]
+
+    mutating func compileLookup(_ table: String, _ keys: [(tableField: String, logField: String)], _ outputs: [String],
+                                at loc: SourceLocation) throws -> RowOp {
+        let t: LookupTable
+        do {
+            t = try LookupTable.load(named: table, in: lookupDirectories)
+        } catch let e as LookupTable.LoadError {
+            throw error(e.message, at: loc, hint: "lookup tables are CSV files with a header row, found as <name>.csv in: \(lookupDirectories.joined(separator: ", "))")
+        }
+        var keyExprs: [CExpr] = []
+        var keyColumns: [Int] = []
+        for k in keys {
+            guard let col = t.columns.firstIndex(of: k.tableField) else {
+                throw error("lookup table '\(table)' has no column '\(k.tableField)'; its columns are: \(t.columns.joined(separator: ", "))", at: loc)
+            }
+            keyColumns.append(col)
+            keyExprs.append(resolve(k.logField))
+        }
+        var outputColumns: [Int] = []
+        for o in outputs {
+            guard let col = t.columns.firstIndex(of: o) else {
+                throw error("lookup table '\(table)' has no column '\(o)'; its columns are: \(t.columns.joined(separator: ", "))", at: loc)
+            }
+            outputColumns.append(col)
+        }
+        t.buildIndex(keyColumns: keyColumns, outputColumns: outputColumns)
+        let slots = outputs.map { define($0) }
+        return .lookup(keys: keyExprs, table: t, slots: slots)
     }
 
     mutating func enterTable(_ names: [String]) {

@@ -13,6 +13,8 @@ public struct QueryOptions: Sendable {
     public var now: Double = Date().timeIntervalSince1970
     /// Above this many held rows a query that must keep every row says so on stderr.
     public var holdWarningRows = 1_000_000
+    /// Folders searched for lookup tables (`<name>.csv`).
+    public var lookupDirectories: [String] = [".", "lookups"]
     public init() {}
 }
 
@@ -59,7 +61,7 @@ public final class QueryEngine {
     /// Plans an already parsed (possibly rewritten) query.
     public init(query: Query, origin: String? = nil, options: QueryOptions = QueryOptions()) throws {
         do {
-            plan = try QueryEngine.compile(query, origin: origin)
+            plan = try QueryEngine.compile(query, origin: origin, lookups: options.lookupDirectories)
         } catch var e as QueryError {
             e.origin = origin
             throw e
@@ -68,9 +70,10 @@ public final class QueryEngine {
         self.options = options
     }
 
-    static func compile(_ query: Query, origin: String?) throws -> QueryPlan {
+    static func compile(_ query: Query, origin: String?, lookups: [String]) throws -> QueryPlan {
         var compiler = Compiler(query: query)
         compiler.origin = origin
+        compiler.lookupDirectories = lookups
         return try compiler.plan()
     }
 
@@ -80,7 +83,7 @@ public final class QueryEngine {
         // Each worker gets its own compiled plan: sharing one object graph between threads makes
         // every retain and release of it contend for the same cache lines.
         let workers = (0..<max(1, options.scan.workers)).map { k in
-            Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin)) ?? plan, options: options)
+            Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin, lookups: options.lookupDirectories)) ?? plan, options: options)
         }
         let report = Scanner(options: options.scan).scan(inputs, consumers: workers)
         var stats = QueryStatistics()
@@ -275,6 +278,28 @@ enum RowOps {
                 for (i, slot) in slots.enumerated() { if let slot { ctx.slots[slot] = i < owned.count ? (owned[i] ?? .null) : .null } }
             }
             return true
+        case .lookup(let keys, let table, let slots):
+            var parts: [String] = []
+            for k in keys {
+                guard let t = ctx.eval(k).text else {
+                    for s in slots { ctx.slots[s] = .null }
+                    return true
+                }
+                parts.append(t)
+            }
+            if let values = table.match(parts.joined(separator: "\u{1f}")) {
+                for (s, v) in zip(slots, values) { ctx.slots[s] = .string(v) }
+            } else {
+                for s in slots { ctx.slots[s] = .null }
+            }
+            return true
+        case .source(let prefixes, let exact):
+            guard let found = ctx.system(.log).withText({ log -> Bool in
+                for p in prefixes where log.count >= p.count && p.withUnsafeBytes({ Bytes.equal(UnsafeRawBufferPointer(rebasing: log[0..<p.count]), $0) }) { return true }
+                for e in exact where e.withUnsafeBytes({ Bytes.equal(log, $0) }) { return true }
+                return false
+            }) else { return false }
+            return found
         }
     }
 }
@@ -331,6 +356,34 @@ struct TablePhase {
                     }
                     return seen.insert(key).inserted
                 }
+            case .unnest(let e, let column):
+                var out: [Row] = []
+                for r in rows {
+                    ctx.slots = r.values
+                    let v = ctx.eval(e)
+                    func emit(_ item: Value) {
+                        var copy = r
+                        copy.values[column] = item.owned()
+                        out.append(copy)
+                    }
+                    if case .structure(.array(let items)) = v {
+                        for item in items { emit(item.value) }   // an empty list gives no rows
+                    } else {
+                        emit(v)                                   // a map or scalar is a list of one; null gives one row
+                    }
+                }
+                rows = out
+            case .pattern(let e):
+                var clusterer = PatternClusterer()
+                for r in rows {
+                    ctx.slots = r.values
+                    if let t = ctx.eval(e).text { clusterer.add(t) }
+                }
+                rows = clusterer.clusters.enumerated().map { i, c in
+                    Row(values: [.string(c.tokens.joined(separator: " ")), .number(Double(c.count) / Double(max(1, clusterer.total))), .int(Int64(c.count))],
+                        timestamp: 0, sequence: UInt64(i))
+                }
+                rows.sort { $0.values[2].number! > $1.values[2].number! || ($0.values[2].number! == $1.values[2].number! && $0.sequence < $1.sequence) }
             case .stats(let sp):
                 let table = GroupTable(plan: sp)
                 for r in rows {

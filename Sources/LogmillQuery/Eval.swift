@@ -166,6 +166,13 @@ final class EvalContext {
             for item in items where Value.equals(v, item) == true { found = true; break }
             return .bool(found != negated)
         case .call(let f, let args): return call(f, args)
+        case .access(let base, let steps):
+            guard case .structure(var st) = eval(base) else { return .null }
+            for step in steps {
+                guard let next = st.step(step) else { return .null }
+                st = next
+            }
+            return st.value
         case .extended(let i, let args): return FunctionRegistry.functions[i].evaluate(args.map { eval($0) }, self)
         case .bin(let p):
             guard hasRecord, record.timestamp != Record.absent else {
@@ -204,6 +211,17 @@ final class EvalContext {
         case .isempty: return Fn.isBlank(arg(0), whitespace: false)
         case .isblank: return Fn.isBlank(arg(0), whitespace: true)
         case .unmask: return arg(0)
+        case .jsonparse:
+            let v = arg(0)
+            if case .structure = v { return v }
+            guard let st = v.withText({ Structure.parse($0) }) ?? nil else { return .null }
+            switch st {
+            case .object, .array: return .structure(st)
+            default: return .null
+            }
+        case .jsonstringify:
+            guard case .structure(let st) = arg(0) else { return .null }
+            return .string(st.json)
         case .concat: return Fn.concat(args.map { eval($0) })
         case .ltrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
         case .rtrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)

@@ -5,6 +5,8 @@ import LogmillRecords
 enum ScalarFunction: String, CaseIterable {
     // general
     case ispresent, coalesce, isempty, isblank, unmask
+    // JSON structures (Tier 2)
+    case jsonparse, jsonstringify
     // string
     case concat, ltrim, rtrim, trim, strlen, toupper, tolower, substr, replace, strcontains
     // numeric
@@ -16,7 +18,7 @@ enum ScalarFunction: String, CaseIterable {
 
     var arity: ClosedRange<Int> {
         switch self {
-        case .ispresent, .isempty, .isblank, .unmask, .strlen, .toupper, .tolower, .abs, .ceil, .floor, .log, .sqrt,
+        case .ispresent, .isempty, .isblank, .unmask, .jsonparse, .jsonstringify, .strlen, .toupper, .tolower, .abs, .ceil, .floor, .log, .sqrt,
              .frommillis, .tomillis, .isvalidip, .isvalidipv4, .isvalidipv6, .bin:
             return 1...1
         case .coalesce, .concat, .greatest, .least: return 1...100
@@ -59,14 +61,14 @@ enum AggregateFunction: String, CaseIterable {
 enum FunctionLibrary {
     static var allNames: [String] {
         ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map(\.rawValue) + FunctionRegistry.functions.map(\.name) +
-            ["isValidIpV4", "isIpInSubnet", "fromMillis", "toMillis", "dateFloor", "sortsFirst", "sortsLast"]
+            ["isValidIpV4", "isIpInSubnet", "fromMillis", "toMillis", "dateFloor", "sortsFirst", "sortsLast", "jsonParse", "jsonStringify"]
     }
 
     /// Names from other query languages, with what to write instead.
     static let foreign: [String: String] = [
         "percentile": "use pct(field, 95)", "median": "use pct(field, 50)", "lower": "use tolower(s)", "upper": "use toupper(s)",
         "substring": "use substr(s, start, length)", "len": "use strlen(s)", "length": "use strlen(s)",
-        "parse_json": "use jsonParse(s) (not supported by logmill yet)", "ifnull": "use coalesce(a, b)",
+        "parse_json": "use jsonParse(s)", "ifnull": "use coalesce(a, b)",
         "regex_extract": "use parse with a named group", "count_if": "use sum(strcontains(...)) or filter before stats",
     ]
 }

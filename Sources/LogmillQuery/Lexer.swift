@@ -135,6 +135,21 @@ struct Lexer {
             func push(_ k: TokenKind, quoted: Bool = false) {
                 tokens.append(Token(kind: k, start: start, end: i, location: loc, quoted: quoted))
             }
+            if c == UInt8(ascii: "."), let last = tokens.last, last.end == i, i + 1 < text.count,
+               Lexer.isIdentStart(text[i + 1]) || text[i + 1] == UInt8(ascii: "`") {
+                // Member access right after a name, a call or an index: jsonParse(x).key, m.`a.b`.
+                var isAccess = false
+                switch last.kind {
+                case .identifier: isAccess = true
+                case .op(let o): isAccess = o == ")" || o == "]"
+                default: break
+                }
+                if isAccess {
+                    i += 1
+                    push(.op("."))
+                    continue
+                }
+            }
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                 push(.string(try readQuoted(c)))
             } else if c == UInt8(ascii: "`") {
@@ -172,7 +187,7 @@ struct Lexer {
                         throw error("'\(two)' is not an Insights operator", at: start, hint: two == "&&" ? "write 'and'" : "write 'or'")
                     }
                     push(.op(two == "==" ? "=" : two))
-                } else if "|,()[]=<>+-*/%^".utf8.contains(c) {
+                } else if "|,()[]=<>+-*/%^:".utf8.contains(c) {
                     i += 1
                     push(.op(String(UnicodeScalar(c))))
                 } else if c == UInt8(ascii: "!") {

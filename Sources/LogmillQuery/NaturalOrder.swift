@@ -31,7 +31,7 @@ enum NaturalOrder {
         case .int(let i): return Double(i)
         case .timestamp(let t): return Double(t)
         case .bool(let b): return b ? 1 : 0
-        case .null: return nil
+        case .null, .structure: return nil
         case .bytes, .string:
             return v.withText { b -> Double? in
                 var i = 0

@@ -47,6 +47,7 @@ public enum ResultWriter {
         case .number(let d): return d.isFinite ? formatJavaDouble(d) : "null"
         case .int(let i): return String(i)
         case .bool(let b): return b ? "1" : "0"
+        case .structure(let st): return st.json
         default: return jsonString(v.render() ?? "")
         }
     }

@@ -1,9 +1,10 @@
 /// Parses Insights query text into a `Query`. Errors carry line, column and a hint.
 public struct QueryParser {
     /// Commands logmill runs.
-    static let commands = ["fields", "display", "filter", "where", "filterindex", "stats", "sort", "limit", "head", "parse", "dedup"]
+    static let commands = ["fields", "display", "filter", "where", "filterindex", "stats", "sort", "limit", "head", "parse", "dedup",
+                           "unnest", "lookup", "source", "pattern", "unmask"]
     /// Commands of the language that logmill recognises but does not run (yet).
-    static let unsupported = ["unnest", "lookup", "source", "unmask", "pattern", "diff", "anomaly", "join", "logcompare",
+    static let unsupported = ["diff", "anomaly", "join", "logcompare",
                               "addtotals", "expand", "relevantfields", "autoregress", "filldown", "fillmissing", "cidrlookup",
                               "outlier", "accum", "appendcols", "sessionize", "countfrequent", "json", "tail"]
 
@@ -127,6 +128,49 @@ public struct QueryParser {
                 keys.append(try parseExpr())
             } while isOp(",")
             kind = .dedup(keys)
+        case "unnest":
+            let e = try parseExpr()
+            guard isKeyword("into") else { throw err("expected 'into' after the unnest expression", hint: "unnest doc.items into item") }
+            p += 1
+            guard case .identifier(let n) = tok.kind else { throw err("expected a field name after 'into'") }
+            p += 1
+            kind = .unnest(e, into: n)
+        case "lookup":
+            guard case .identifier(let table) = tok.kind else { throw err("expected a lookup table name", hint: "lookup users id OUTPUT name") }
+            p += 1
+            var keys: [(String, String)] = []
+            while true {
+                guard case .identifier(let f) = tok.kind, !isKeyword("output") else { break }
+                p += 1
+                var logField = f
+                if isKeyword("as") {
+                    p += 1
+                    guard case .identifier(let lf) = tok.kind else { throw err("expected a field name after 'as'") }
+                    logField = lf
+                    p += 1
+                }
+                keys.append((f, logField))
+                if isOp(",") { p += 1 } else { break }
+            }
+            guard !keys.isEmpty else { throw err("lookup needs the table field to match on", hint: "lookup users id OUTPUT name") }
+            guard isKeyword("output") else { throw err("expected OUTPUT and the table columns to add", hint: "lookup \(table) \(keys[0].0) OUTPUT column") }
+            p += 1
+            var outputs: [String] = []
+            repeat {
+                if !outputs.isEmpty { p += 1 }
+                guard case .identifier(let o) = tok.kind else { throw err("expected a column name after OUTPUT") }
+                outputs.append(o)
+                p += 1
+            } while isOp(",")
+            kind = .lookup(table: table, keys: keys, outputs: outputs)
+        case "source":
+            kind = try parseSource(t)
+        case "pattern":
+            kind = .pattern(try parseExpr())
+        case "unmask":
+            // `unmask` as a command (the console also accepts it as a function): nothing is masked here.
+            let e = try parseExpr()
+            kind = .fields([NamedExpr(expr: e, alias: nil, name: text(e.start, e.end))])
         default:
             if QueryParser.unsupported.contains(name) {
                 throw err("the '\(rawName)' command is not supported by logmill", t)
@@ -134,6 +178,47 @@ public struct QueryParser {
             throw err("unknown command '\(rawName)'", t, hint: Suggest.nearest(name, in: QueryParser.commands).map { "did you mean '\($0)'?" })
         }
         return Command(kind: kind, name: name == "where" || name == "filterindex" ? "filter" : (name == "head" ? "limit" : name), location: t.location)
+    }
+
+    /// `SOURCE 'group'` (dashboard form) or `SOURCE logGroups(namePrefix: [...], accountIdentifiers: [...], class: [...])`.
+    private mutating func parseSource(_ t: Token) throws -> CommandKind {
+        if case .string(let g) = tok.kind {
+            p += 1
+            return .source(prefixes: [], exact: [g])
+        }
+        guard case .identifier(let fn) = tok.kind, fn.lowercased() == "loggroups" else {
+            if case .identifier(let fn) = tok.kind, fn.lowercased() == "datasource" {
+                throw err("SOURCE dataSource(...) is not supported by logmill; name the inputs on the command line")
+            }
+            throw err("expected a quoted log group or logGroups(...) after SOURCE", hint: "SOURCE logGroups(namePrefix: ['/aws/lambda/'])")
+        }
+        p += 1
+        try expectOp("(")
+        var prefixes: [String] = []
+        while !isOp(")") {
+            guard case .identifier(let key) = tok.kind else { throw err("expected namePrefix:, accountIdentifiers: or class:") }
+            p += 1
+            // `name:` — the lexer keeps ':' out of names, so accept it as unexpected-free syntax here.
+            if !isOp(":") && !isOp("=") { throw err("expected ':' after \(key)") }
+            p += 1
+            try expectOp("[")
+            var values: [String] = []
+            while !isOp("]") {
+                guard case .string(let v) = tok.kind else { throw err("expected a quoted value") }
+                values.append(v)
+                p += 1
+                if isOp(",") { p += 1 }
+            }
+            p += 1
+            switch key.lowercased() {
+            case "nameprefix": prefixes += values
+            case "accountidentifiers", "accountidentifier", "class", "loggroupclass": break   // one account and class locally
+            default: throw err("unknown logGroups option '\(key)'", hint: "namePrefix, accountIdentifiers, class")
+            }
+            if isOp(",") { p += 1 }
+        }
+        p += 1
+        return .source(prefixes: prefixes, exact: [])
     }
 
     private mutating func parseNamedList(allowAlias: Bool) throws -> [NamedExpr] {
@@ -327,6 +412,29 @@ public struct QueryParser {
     }
 
     private mutating func parsePrimary() throws -> Expr {
+        var e = try parseAtom()
+        // Postfix map and list access: jsonParse(x).key, list[0], m.`a.b`.
+        while true {
+            if isOp(".") {
+                p += 1
+                guard case .identifier(let name) = tok.kind else { throw err("expected a key after '.'") }
+                let steps: [AccessStep] = tok.quoted ? [.key(name)] : name.split(separator: ".").map { .key(String($0)) }
+                e = Expr(kind: .access(e, steps), start: e.start, end: tok.end, location: e.location)
+                p += 1
+            } else if isOp("["), tok.start == e.end {
+                p += 1
+                guard case .number(let v, _) = tok.kind, v >= 0, v == v.rounded() else { throw err("expected a list index") }
+                p += 1
+                let close = tok
+                try expectOp("]")
+                e = Expr(kind: .access(e, [.index(Int(v))]), start: e.start, end: close.end, location: e.location)
+            } else {
+                return e
+            }
+        }
+    }
+
+    private mutating func parseAtom() throws -> Expr {
         let t = tok
         func make(_ k: ExprKind) -> Expr { Expr(kind: k, start: t.start, end: t.end, location: t.location) }
         switch t.kind {

@@ -6,6 +6,10 @@ enum RowOp {
     case filter(CExpr)
     case assign([(slot: Int, expr: CExpr)])
     case parse(source: CExpr, regex: ByteRegex, slots: [Int?])
+    /// Left join with a lookup table: matching rows get the table's output columns.
+    case lookup(keys: [CExpr], table: LookupTable, slots: [Int])
+    /// Keep records whose `@log` starts with one of `prefixes` or equals one of `exact`.
+    case source(prefixes: [[UInt8]], exact: [[UInt8]])
 }
 
 /// A step of the table phase, after rows were collected or aggregated.
@@ -17,6 +21,10 @@ enum TableOp {
     case stats(StatsPlan)
     /// Re-shapes rows to `width` columns (new columns are null) before `fields` adds some.
     case widen(Int)
+    /// One row per element of a list, bound to `column`.
+    case unnest(CExpr, column: Int)
+    /// Cluster the values of an expression into templates; rows become one per template.
+    case pattern(CExpr)
 }
 
 /// One `stats` command: group keys, the aggregate calls, and the output items computed from them.

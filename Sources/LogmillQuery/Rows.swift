@@ -195,6 +195,9 @@ final class GroupTable {
     @inline(__always) static func encode(_ v: Value, into out: inout [UInt8]) {
         switch v {
         case .null: out.append(0)
+        case .structure(let st):
+            out.append(4)
+            out.append(contentsOf: Array(st.json.utf8))
         case .timestamp(let t): out.append(1); withUnsafeBytes(of: t) { out.append(contentsOf: $0) }
         case .number, .int, .bool:
             out.append(2)

@@ -13,6 +13,8 @@ public enum Value {
     /// Epoch milliseconds.
     case timestamp(Int64)
     case bool(Bool)
+    /// A map or list from `jsonParse`. It compares false with everything and acts as null in functions.
+    case structure(Structure)
 
     @inline(__always) public var isNull: Bool { if case .null = self { return true }; return false }
 
@@ -29,6 +31,7 @@ public enum Value {
         case .int(let i): return Double(i)
         case .timestamp(let t): return Double(t)
         case .bool(let b): return b ? 1 : 0
+        case .structure: return nil
         case .bytes(let b): return Value.parseNumber(b)
         case .string(var s): return s.withUTF8 { Value.parseNumber(UnsafeRawBufferPointer($0)) }
         case .null: return nil
@@ -52,7 +55,7 @@ public enum Value {
         switch self {
         case .bytes(let b): return body(b)
         case .string(var s): return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-        case .null: return nil
+        case .null, .structure: return nil
         default:
             var s = render()!
             return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
@@ -86,6 +89,7 @@ public enum Value {
         case .string(let s): return s
         case .timestamp(let t): return Timestamps.render(t)
         case .bool(let b): return b ? "1" : "0"
+        case .structure(let s): return s.json
         }
     }
 
@@ -96,7 +100,7 @@ public enum Value {
         case .number(let d): return d != 0 && !d.isNaN
         case .int(let i): return i != 0
         case .null: return false
-        case .timestamp: return true
+        case .timestamp, .structure: return true
         case .bytes, .string:
             return withText { t in !(t.count == 0 || (t.count == 1 && t[0] == UInt8(ascii: "0")) || (t.count == 5 && Bytes.hasPrefix(t, "false"))) } ?? false
         }
@@ -110,6 +114,8 @@ extension Value {
     /// by UTF-8 bytes (code point order). nil when either side is null.
     @inline(__always) public static func compare(_ a: Value, _ b: Value) -> Int? {
         if a.isNull || b.isNull { return nil }
+        if case .structure = a { return nil }
+        if case .structure = b { return nil }
         if case .timestamp(let x) = a, case .timestamp(let y) = b { return x < y ? -1 : (x > y ? 1 : 0) }
         if let x = a.number, let y = b.number {
             return x < y ? -1 : (x > y ? 1 : (x == y ? 0 : nil))

@@ -34,7 +34,7 @@ final class ParserTests: XCTestCase {
         XCTAssertNotNil(error("dedup a | sort a"))
         XCTAssertNotNil(error("limit 200000"))
         XCTAssertNotNil(error(""))
-        XCTAssertTrue(error("unnest x into y")!.message.contains("not supported by logmill"))
+        XCTAssertTrue(error("fields x | anomaly")!.message.contains("not supported by logmill"))
     }
 
     func testCommentsCaseAndRegexVersusDivision() throws {
