@@ -22,7 +22,10 @@ final class BacktrackScratch {
     /// Bitset size limit (bits): 32 KiB per scratch object.
     static let maxBits = 256 * 1024
 
+    /// All zero between searches.
     let visited: UnsafeMutablePointer<UInt64>
+    /// Indices of the words of `visited` a search made non-zero.
+    let touched: UnsafeMutablePointer<Int32>
     var stack: UnsafeMutablePointer<BacktrackJob>
     var stackCapacity: Int
     /// Capture slots of the path being explored; after a successful search, the match's slots.
@@ -31,6 +34,8 @@ final class BacktrackScratch {
 
     init(program: Program) {
         visited = .allocate(capacity: BacktrackScratch.maxBits / 64)
+        visited.initialize(repeating: 0, count: BacktrackScratch.maxBits / 64)
+        touched = .allocate(capacity: BacktrackScratch.maxBits / 64)
         stackCapacity = 64
         stack = .allocate(capacity: stackCapacity)
         slotCount = program.slotCount
@@ -39,6 +44,7 @@ final class BacktrackScratch {
 
     deinit {
         visited.deallocate()
+        touched.deallocate()
         stack.deallocate()
         slots.deallocate()
     }
@@ -136,18 +142,13 @@ final class Backtracker: @unchecked Sendable {
         let slots = s.slots
         let slotCount = s.slotCount
         let base = start
-        // Bits below `clearedWords * 64` are cleared. Rows (positions) are cleared lazily, in chunks,
-        // as the search first reaches them, so a search touching 40 bytes of a long line clears
-        // about 40 rows.
-        var clearedWords = 0
-        let totalWords = ((limit &- base &+ 1) &* ninst &+ 63) >> 6
-        @inline(__always) func ensureRow(_ pos: Int) {
-            let need = ((pos &- base &+ 1) &* ninst &+ 63) >> 6
-            if need > clearedWords {
-                let upTo = min(totalWords, max(need, clearedWords &+ 32))
-                (visited + clearedWords).update(repeating: 0, count: upTo &- clearedWords)
-                clearedWords = upTo
-            }
+        // The bitset is all zero between searches: every word that becomes non-zero is recorded
+        // in `touched` and zeroed again on return, so no search pays for clearing rows it never
+        // reached (and there is no memset whose wide stores stall the loads that follow).
+        let touched = s.touched
+        var touchedCount = 0
+        defer {
+            for i in 0..<touchedCount { visited[Int(touched[i])] = 0 }
         }
         let hasFirstBytes = prog.firstBytes != nil
         let firstBytes = prog.firstBytes ?? ByteBitmap()
@@ -175,7 +176,6 @@ final class Backtracker: @unchecked Sendable {
                 cand += 1
                 continue
             }
-            ensureRow(pos0)
             stack[0] = BacktrackJob(pc: pc0, pos: pos0)
             var sp = 1
             while sp > 0 {
@@ -191,8 +191,13 @@ final class Backtracker: @unchecked Sendable {
                     let bit = (pos &- base) &* ninst &+ Int(pc)
                     let word = visited + (bit >> 6)
                     let mask = UInt64(1) &<< UInt64(bit & 63)
-                    if word.pointee & mask != 0 { break }
-                    word.pointee |= mask
+                    let w = word.pointee
+                    if w & mask != 0 { break }
+                    if w == 0 {
+                        touched[touchedCount] = Int32(truncatingIfNeeded: bit >> 6)
+                        touchedCount &+= 1
+                    }
+                    word.pointee = w | mask
                     let inst = insts[Int(pc)]
                     switch inst.op {
                     case .byteRange:
@@ -201,7 +206,6 @@ final class Backtracker: @unchecked Sendable {
                             if b >= inst.lo && b <= inst.hi {
                                 pc = inst.next
                                 pos &+= 1
-                                ensureRow(pos)
                                 continue
                             }
                         }
@@ -209,7 +213,6 @@ final class Backtracker: @unchecked Sendable {
                         if pos < limit && sets.unsafelyUnwrapped[Int(inst.arg)].contains(h[pos]) {
                             pc = inst.next
                             pos &+= 1
-                            ensureRow(pos)
                             continue
                         }
                     case .literal:
@@ -226,7 +229,6 @@ final class Backtracker: @unchecked Sendable {
                             if i == len {
                                 pc = inst.next
                                 pos &+= len
-                                ensureRow(pos)
                                 continue
                             }
                         }
@@ -250,12 +252,16 @@ final class Backtracker: @unchecked Sendable {
                             let b = h[q]
                             guard useSet ? set.contains(b) : (b >= lo && b <= hi) else { break }
                             q &+= 1
-                            ensureRow(q)
                             let qbit = (q &- base) &* ninst &+ Int(pc)
                             let qword = visited + (qbit >> 6)
                             let qmask = UInt64(1) &<< UInt64(qbit & 63)
-                            if qword.pointee & qmask != 0 { break }
-                            qword.pointee |= qmask
+                            let qw = qword.pointee
+                            if qw & qmask != 0 { break }
+                            if qw == 0 {
+                                touched[touchedCount] = Int32(truncatingIfNeeded: qbit >> 6)
+                                touchedCount &+= 1
+                            }
+                            qword.pointee = qw | qmask
                         }
                         // Continue with the exit at the last position (the job just pushed).
                     case .split:

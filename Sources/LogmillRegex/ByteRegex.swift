@@ -82,8 +82,6 @@ public final class ByteRegex: Sendable {
     /// Whether every match starts with a literal (found with memmem): firstMatch then backtracks
     /// directly from each literal hit instead of running the lazy DFA first.
     let literalPrefix: Bool
-    /// When the required-literal quick reject is implied by the literal-prefix search.
-    let rejectImpliedByPrefix: Bool
     let pool: ScratchPool
     /// `captureCount + 1` nils, copied for each match.
     let spanTemplate: [Range<Int>?]
@@ -122,11 +120,6 @@ public final class ByteRegex: Sendable {
         dfa = prog.hasAssertions ? nil : LazyDFA(prog: prog, prefilter: prefilter)
         backtracker = Backtracker(prog: prog, prefilter: prefilter)
         if case .prefix = prefilter { literalPrefix = true } else { literalPrefix = false }
-        if let r = rejectLiterals, r.count == 1, literalPrefix, prefix.starts(with: r[0].literal) {
-            rejectImpliedByPrefix = true
-        } else {
-            rejectImpliedByPrefix = false
-        }
         pool = ScratchPool(program: prog, withDFA: dfa != nil)
         spanTemplate = [Range<Int>?](repeating: nil, count: parsed.captureNames.count + 1)
     }
@@ -204,7 +197,9 @@ public final class ByteRegex: Sendable {
         }
         if let lit = pureLiteral, engine == .automatic {
             guard let p = lit.find(base, n, from: start) else { return nil }
-            return RegexMatch(spans: [p..<(p + lit.count)])
+            var spans = spanTemplate
+            spans[0] = p..<(p + lit.count)
+            return RegexMatch(spans: spans)
         }
         let direct: Bool
         switch engine {
@@ -216,8 +211,9 @@ public final class ByteRegex: Sendable {
         case .backtrackWhole: direct = backtracker.fits(n - start)
         case .pike, .backtrack, .pikeWhole: direct = false
         }
-        // Quick reject, unless the literal-prefix search of the direct path implies it.
-        if !(direct && rejectImpliedByPrefix) && !mayMatch(base, n, from: start) { return nil }
+        // Quick reject by required literals; the direct path with a literal prefix has its own
+        // literal search (a second one would cost as much as the backtracking it might save).
+        if !(direct && literalPrefix) && !mayMatch(base, n, from: start) { return nil }
         let scratch = pool.get()
         defer { pool.put(scratch) }
         let bt = scratch.bt
