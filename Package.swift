@@ -24,7 +24,7 @@ let package = Package(
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // Where datums go: table, EMF, Prometheus text.
-        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics"]),
+        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.

@@ -177,15 +177,7 @@ public final class RecordDecoder {
         return ((lastDays * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
     }
 
-    @inline(__always) private func d(_ b: UnsafeRawBufferPointer, _ at: Int, _ n: Int) -> Int? {
-        var v = 0
-        for i in at..<(at + n) {
-            let c = b[i] &- 0x30
-            if c > 9 { return nil }
-            v = v * 10 + Int(c)
-        }
-        return v
-    }
+    @inline(__always) private func d(_ b: UnsafeRawBufferPointer, _ at: Int, _ n: Int) -> Int? { Timestamps.digits(b, at, n) }
 
     private func decodeEvent(_ line: UnsafeRawBufferPointer) -> Bool {
         record.message = line

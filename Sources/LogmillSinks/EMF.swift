@@ -1,5 +1,6 @@
 import Foundation
 import LogmillMetrics
+import LogmillQuery
 
 /// CloudWatch Embedded Metric Format: one JSON object per line, to stdout or a file.
 /// Datums with the same namespace, timestamp and dimensions share an event (at most 100 metrics each).
@@ -74,18 +75,4 @@ public struct EMFSink: MetricSink {
 }
 
 /// A JSON string literal.
-func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+func quote(_ s: String) -> String { ResultWriter.jsonString(s) }
