@@ -13,6 +13,8 @@ public struct QueryOptions: Sendable {
     public var now: Double = Date().timeIntervalSince1970
     /// Above this many held rows a query that must keep every row says so on stderr.
     public var holdWarningRows = 1_000_000
+    /// Print progress on stderr every half second while the query runs (the CLI sets this on a terminal).
+    public var progress = false
     /// Folders searched for lookup tables (`<name>.csv`).
     public var lookupDirectories: [String] = [".", "lookups"]
     public init() {}
@@ -85,7 +87,10 @@ public final class QueryEngine {
         let workers = (0..<max(1, options.scan.workers)).map { k in
             Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin, lookups: options.lookupDirectories)) ?? plan, options: options)
         }
+        let meter = ProgressMeter(total: inputs.allSatisfy { $0.size != nil } ? inputs.reduce(0) { $0 + ($1.size ?? 0) } : nil)
+        if options.progress { for w in workers { w.meter = meter }; meter.start() }
         let report = Scanner(options: options.scan).scan(inputs, consumers: workers)
+        meter.stop()
         var stats = QueryStatistics()
         stats.bytesRead = report.bytesRead
         stats.bytesDecompressed = report.bytesDecompressed
@@ -138,6 +143,7 @@ final class Worker: BlockConsumer {
     let ctx: EvalContext
     let decoder = RecordDecoder()
     let documents = DocumentDecoder()
+    var meter: ProgressMeter?
     let from: Int64, to: Int64
     var groups: GroupTable?
     var top: TopRows?
@@ -167,6 +173,7 @@ final class Worker: BlockConsumer {
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
         ctx.input = input
         let n = block.count
+        meter?.add(n)
         if !input.format.isLineFramed {
             let before = documents.failures
             scanned += documents.forEachRecord(block, input: input, offset: offset) { r in evaluate(r, input) }
@@ -394,5 +401,55 @@ struct TablePhase {
             }
         }
         return rows
+    }
+}
+
+/// Shows how far a long query has got, on stderr: bytes processed, of the total when known.
+final class ProgressMeter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int?
+    private var timer: DispatchSourceTimer?
+    private var shown = false
+    private let started = Date()
+
+    init(total: Int?) { self.total = total }
+
+    func add(_ n: Int) {
+        lock.lock()
+        done += n
+        lock.unlock()
+    }
+
+    func start() {
+        let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+        t.schedule(deadline: .now() + 1, repeating: 0.5)
+        t.setEventHandler { [weak self] in self?.show() }
+        t.resume()
+        timer = t
+    }
+
+    private func show() {
+        lock.lock()
+        let d = done
+        lock.unlock()
+        let mb = Double(d) / 1_000_000
+        let rate = mb / max(0.001, Date().timeIntervalSince(started))
+        var line = String(format: "\rlogmill: %.0f MB", mb)
+        if let total, total > 0 { line += String(format: " of %.0f MB (%.0f%%)", Double(total) / 1_000_000, min(100, Double(d) * 100 / Double(total))) }
+        line += String(format: ", %.0f MB/s ", rate)
+        FileHandle.standardError.write(Data(line.utf8))
+        lock.lock()
+        shown = true
+        lock.unlock()
+    }
+
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        lock.lock()
+        let wasShown = shown
+        lock.unlock()
+        if wasShown { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
     }
 }

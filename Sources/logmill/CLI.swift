@@ -119,6 +119,7 @@ enum CLI {
             return ExitCode.usage
         }
         var options = QueryOptions()
+        options.progress = isatty(2) != 0
         do {
             try applyCommon(parsed, to: &options)
         } catch {
