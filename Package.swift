@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "LogmillQuery", dependencies: ["LogmillRecords", "LogmillRegex", "CZlib"]),
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
+        // HTTP with timeouts and retries, shared by every networked sink.
+        .target(name: "LogmillNet", dependencies: []),
         // Where datums go: table, EMF, Prometheus text.
-        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery"]),
+        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.

@@ -1,5 +1,6 @@
 import Foundation
 import LogmillMetrics
+import LogmillSinks
 
 /// A job file: a header of `key: value` lines, then `query:` and the query verbatim.
 ///
@@ -22,12 +23,6 @@ public struct JobFile: Sendable {
         public var logGroup: String?
     }
 
-    public struct SinkSpec: Sendable {
-        public var kind: String
-        public var arguments: [String]
-        public var line: Int
-    }
-
     public var path: String
     public var name: String
     /// The period of `schedule: every 5m`, or nil when the job has none.
@@ -48,7 +43,6 @@ public struct JobFile: Sendable {
         public var description: String { "\(path):\(line): error: \(message)" }
     }
 
-    public static let sinkKinds = ["table", "emf", "prometheus"]
     static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "query"]
 
     public static func load(_ path: String) throws -> JobFile {
@@ -120,12 +114,12 @@ public struct JobFile: Sendable {
             case "format": format = value
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
-                guard let kind = words.first else { throw fail(n, "sink needs a kind: \(sinkKinds.joined(separator: ", "))") }
-                guard sinkKinds.contains(kind) else {
-                    throw fail(n, "unknown sink '\(kind)'; logmill writes: \(sinkKinds.joined(separator: ", "))")
+                guard let spec = SinkSpec.parse(words, line: n) else {
+                    throw fail(n, "sink needs a kind: \(SinkFactory.kinds.map(\.kind).joined(separator: ", "))")
                 }
-                if kind == "prometheus" && words.count != 2 { throw fail(n, "write 'sink: prometheus FILE'") }
-                sinks.append(SinkSpec(kind: kind, arguments: Array(words.dropFirst()), line: n))
+                // Build it once now so that a wrong sink is reported with its line.
+                do { _ = try SinkFactory.make(spec, base: "") } catch { throw fail(n, "\(error)") }
+                sinks.append(spec)
             default:
                 throw fail(n, "unknown key '\(key)'; keys are: \(keys.joined(separator: ", "))")
             }

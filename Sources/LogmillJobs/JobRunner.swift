@@ -34,16 +34,9 @@ public struct JobRunner {
         }
     }
 
-    public static func sinks(_ job: JobFile) -> [MetricSink] {
+    public static func sinks(_ job: JobFile) throws -> [MetricSink] {
         let base = URL(fileURLWithPath: job.path).deletingLastPathComponent().path
-        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
-        return job.sinks.map { s -> MetricSink in
-            switch s.kind {
-            case "emf": return EMFSink(path: s.arguments.first.map(resolve))
-            case "prometheus": return PrometheusFileSink(path: resolve(s.arguments[0]))
-            default: return TableSink()
-            }
-        }
+        return try job.sinks.map { try SinkFactory.make($0, base: base) }
     }
 
     /// Expands the job's sources relative to the job file's folder.
@@ -71,7 +64,7 @@ public struct JobRunner {
         let end = options.to ?? Int64(Date().timeIntervalSince1970 * 1000)
         let (datums, skipped) = try job.mapping.datums(from: result, defaultTimestamp: end)
         var rendered: [(String, String)] = []
-        for sink in JobRunner.sinks(job) {
+        for sink in try JobRunner.sinks(job) {
             if dryRun {
                 rendered.append((sink.label, sink.render(datums)))
             } else {
