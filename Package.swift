@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // HTTP with timeouts and retries, shared by every networked sink.
         .target(name: "LogmillNet", dependencies: []),
-        // Where datums go: table, EMF, Prometheus text.
-        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet"]),
+        // SHA-256, HMAC, SigV4, credentials and endpoints for the AWS APIs.
+        .target(name: "LogmillAWS", dependencies: []),
+        // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
+        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
@@ -35,6 +37,8 @@ let package = Package(
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillQuery", "LogmillRecords"]),
+        .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS"]),
+        .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),
