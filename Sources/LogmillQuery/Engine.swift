@@ -125,9 +125,11 @@ public final class QueryEngine {
         if rows.count > options.holdWarningRows {
             warnings.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
         }
-        rows = TablePhase(plan: plan, now: options.now).run(plan.tableOps, rows)
+        rows = TablePhase(plan: plan, now: options.now, window: (options.from, options.to)).run(plan.tableOps, rows)
         // Project the output columns.
         let ctx = EvalContext(slotCount: 0, now: options.now)
+        ctx.windowStart = options.from
+        ctx.windowEnd = options.to
         let out: [[Value]] = rows.map { row in
             ctx.slots = row.values
             return plan.projection.map { ctx.eval($0.expr).owned() }
@@ -159,6 +161,8 @@ final class Worker: BlockConsumer {
     init(plan: QueryPlan, options: QueryOptions) {
         self.plan = plan
         ctx = EvalContext(slotCount: plan.slotCount, now: options.now)
+        ctx.windowStart = options.from
+        ctx.windowEnd = options.to
         from = options.from ?? Int64.min
         to = options.to ?? Int64.max
         switch plan.boundary {
@@ -315,10 +319,13 @@ enum RowOps {
 struct TablePhase {
     let plan: QueryPlan
     let now: Double
+    var window: (Int64?, Int64?) = (nil, nil)
 
     func run(_ ops: [TableOp], _ input: [Row]) -> [Row] {
         var rows = input
         let ctx = EvalContext(slotCount: 0, now: now)
+        ctx.windowStart = window.0
+        ctx.windowEnd = window.1
         for op in ops {
             switch op {
             case .widen(let width):

@@ -10,6 +10,9 @@ final class EvalContext {
     var aggregates: [Value] = []
     /// Epoch seconds at query start, for `now()`.
     let now: Double
+    /// The `--from`/`--to` window in epoch ms, for `queryStartTime()` and `queryEndTime()`.
+    var windowStart: Int64? = nil
+    var windowEnd: Int64? = nil
 
     private var lambdaReady = false
     private var lambdaFields = LambdaFields()
