@@ -9,6 +9,10 @@
 // never lead to one; and the first path reaching a pair in depth-first priority order is the highest
 // priority path to it, which is exactly the thread the PikeVM keeps at that pair. Failed pairs stay
 // failed for later start positions too, so one bitset serves the whole unanchored search.
+//
+// The bitset (32 KiB per scratch object) is all zero between searches: a search records each word it
+// makes non-zero and zeroes just those words before returning, so its cost is proportional to the
+// part of the bitset it used, never to the region size.
 
 /// One entry of the backtracking stack: explore `pc` at `pos`, or (pc < 0) restore capture slot
 /// `~pc` to the value `pos`.

@@ -1,14 +1,16 @@
 // Public API of LogmillRegex.
 //
 // Pipeline: Parser (pattern -> Node) -> Compiler (Node -> byte-level Thompson NFA, `Program`) ->
-//   * Literals: required literals (quick reject with memchr/memmem) and a literal prefix / first-byte
-//     set used to skip ahead whenever no search thread is alive;
+//   * Literals: required literals (quick reject) and a literal prefix / first-byte set used to skip
+//     ahead whenever no search thread is alive. Literal search is `LiteralSearcher`: memchr for the
+//     literal's rarest byte, then a compare (memmem only after many false hits);
 //   * LazyDFA: used by isMatch and to find the end of the match (and reject non-matching input)
-//     for programs without assertions (`^ $ \A \z \b \B` make the program PikeVM-only);
-//   * Backtracker (BitState): depth-first search in priority order with a visited bitset over
-//     (instruction, position), for capture spans on regions where program × region fits 256K bits.
-//     With a literal prefix it starts right at each memmem hit; otherwise it runs over the region
-//     the DFA reported (or the whole haystack when there is no DFA);
+//     for programs without assertions (`^ $ \A \z \b \B` make the program DFA-less);
+//   * Backtracker (RE2's BitState, Backtrack.swift): depth-first search in priority order with a
+//     visited bitset over (instruction, position); computes capture spans whenever program size ×
+//     (region length + 1) fits 256K bits. On haystacks up to 2 KiB with a literal prefix, firstMatch
+//     runs it directly from each literal hit (no DFA pass: the match is found touching only its own
+//     bytes); otherwise over the region the DFA reported (or the whole haystack without a DFA);
 //   * PikeVM: leftmost-first simulation with capture slots, for capture regions too large for the
 //     backtracker, and isMatch without a DFA on large haystacks.
 // Everything is O(haystack × program); the program is capped at 100k instructions.
@@ -149,9 +151,15 @@ public final class ByteRegex: Sendable {
             return withEmptyHaystack { isMatch($0) }
         }
         if let lit = pureLiteral { return lit.find(base, n, from: 0) != nil }
-        if !mayMatch(base, n, from: 0) { return false }
+        // Short haystack with a literal prefix: backtracking from the literal hits touches only
+        // the bytes of the match, where the DFA would run from the hit to the first match state.
+        let direct = literalPrefix && n <= ByteRegex.directBacktrackMaxLength && backtracker.fits(n)
+        if !direct && !mayMatch(base, n, from: 0) { return false }
         let scratch = pool.get()
         defer { pool.put(scratch) }
+        if direct {
+            return backtracker.search(base, n, start: 0, limit: n, scratch: scratch.bt)
+        }
         if let dfa, let cache = scratch.dfa {
             switch dfa.find(base, n, start: 0, anchored: false, earliest: true, cache: cache) {
             case .match: return true
@@ -174,6 +182,9 @@ public final class ByteRegex: Sendable {
     public func firstMatch(_ haystack: UnsafeRawBufferPointer, from start: Int) -> RegexMatch? {
         firstMatch(haystack, from: start, engine: .automatic)
     }
+
+    /// Longest haystack on which firstMatch backtracks from literal-prefix hits without a DFA pass.
+    static let directBacktrackMaxLength = 2048
 
     /// Which engine computes capture spans; tests force each one to compare them.
     enum CaptureEngine {
@@ -204,10 +215,13 @@ public final class ByteRegex: Sendable {
         let direct: Bool
         switch engine {
         case .automatic:
-            // A literal prefix finds candidate starts cheaply, so the backtracker can run right from
-            // each hit (typically touching only the ~40 bytes of the match) with no DFA pass; without
-            // a DFA (assertions) there is nothing better to narrow the region with.
-            direct = (literalPrefix || dfa == nil) && backtracker.fits(n - start)
+            // On a short haystack (a log line) with a literal prefix, candidate starts are cheap to
+            // find, so the backtracker runs right from each hit (typically touching only the ~40
+            // bytes of the match) with no DFA pass. On long haystacks the DFA goes first: it rejects
+            // failing text at a few ns per byte, where failing backtracking can cost far more.
+            // Without a DFA (assertions) there is nothing better to narrow the region with.
+            direct = ((literalPrefix && n - start <= ByteRegex.directBacktrackMaxLength) || dfa == nil)
+                && backtracker.fits(n - start)
         case .backtrackWhole: direct = backtracker.fits(n - start)
         case .pike, .backtrack, .pikeWhole: direct = false
         }

@@ -125,4 +125,47 @@ final class EngineAgreementTests: XCTestCase {
             XCTAssertEqual(compare(r, text, from: 0, label: "a*\(len)!"), [])
         }
     }
+
+    /// The memchr-based literal search (rare byte, then compare; memmem after many false hits)
+    /// must agree with a naive search.
+    func testLiteralSearcherAgreesWithNaiveSearch() {
+        var rng = SplitMix64(state: 7)
+        let alphabet = Array("abM: ".utf8)
+        for _ in 0..<3_000 {
+            let needle = (0..<(1 + rng.below(6))).map { _ in rng.pick(alphabet) }
+            let hay = (0..<rng.below(rng.chance(10) ? 3_000 : 60)).map { _ in rng.pick(alphabet) }
+            let searcher = LiteralSearcher(needle)
+            let from = rng.below(hay.count + 1)
+            var want: Int? = nil
+            if hay.count - needle.count >= from {
+                for i in from...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle {
+                    want = i
+                    break
+                }
+            }
+            let got = hay.withUnsafeBufferPointer { b in
+                b.baseAddress.flatMap { searcher.find($0, b.count, from: from) }
+            }
+            XCTAssertEqual(got, hay.isEmpty ? nil : want, "\(needle) in \(hay.count) bytes from \(from)")
+        }
+    }
+
+    /// Concurrent searches on one regex (with captures, engines chosen automatically) use separate
+    /// scratch objects from the pool and agree with a sequential PikeVM run.
+    func testConcurrentSearchesAgree() throws {
+        let r = try ByteRegex("Duration: (?<d>[\\d.]+) ms\\tBilled Duration: (?<b>\\d+) ms")
+        let lines: [[UInt8]] = (0..<400).map { i in
+            Array("REPORT RequestId: \(i)\tDuration: \(i).\(i % 7) ms\tBilled Duration: \(i + 1) ms\t".utf8)
+        }
+        let expected = lines.map { l in l.withUnsafeBytes { r.firstMatch($0, from: 0, engine: .pikeWhole)?.spans } }
+        XCTAssertTrue(expected.allSatisfy { $0 != nil })
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for round in 0..<50 {
+                for (i, l) in lines.enumerated() where (i + round + t) % 3 == 0 {
+                    let got = l.withUnsafeBytes { r.firstMatch($0)?.spans }
+                    precondition(got == expected[i] && l.withUnsafeBytes { r.isMatch($0) })
+                }
+            }
+        }
+    }
 }
