@@ -1,0 +1,165 @@
+import Foundation
+import LogmillMetrics
+import LogmillNet
+
+/// Prometheus remote write 1.0: `sink: remote-write URL [max-series=500] [max-bytes=1048576] [timeout=S]
+/// [retries=N] [header.NAME=V] [bearer-token=T] [basic-auth=U:P]`.
+///
+/// Each request body is a protobuf `prometheus.WriteRequest` (encoded by `ProtobufWriter`) compressed
+/// with snappy block format (`Snappy`), sent as `POST` with `Content-Encoding: snappy`,
+/// `Content-Type: application/x-protobuf`, `X-Prometheus-Remote-Write-Version: 0.1.0` and a
+/// `User-Agent`. Series follow `PromModel` (a statistic set becomes `_count`, `_sum`, `_min` and
+/// `_max` series); every series carries `__name__`, its labels sorted by byte value, none empty.
+/// Samples are the datums' own timestamps (ms), in increasing order; a later datum with the same
+/// series and timestamp replaces an earlier one.
+///
+/// Batching: at most `maxSeries` series and about `maxBytes` of uncompressed protobuf per request;
+/// a series with very many samples is split into consecutive pieces, and requests go out one after
+/// another so each series' samples stay ordered. 2xx is success; 5xx and 429 are retried with backoff
+/// by the shared client; any other status fails at once (no retry) with the receiver's message.
+public struct RemoteWriteSink: MetricSink {
+    public let url: URL
+    public let maxSeries: Int
+    public let maxBytes: Int
+    public let headers: [(name: String, value: String)]
+    let client: HTTPClient
+    /// Samples per piece of one series (a piece is at most ~22 bytes a sample, so ~220 KB).
+    static let maxSamplesPerPiece = 10_000
+
+    public init(url: URL, maxSeries: Int = 500, maxBytes: Int = 1 << 20, headers: [(name: String, value: String)] = [],
+                client: HTTPClient = HTTPClient()) {
+        self.url = url
+        self.maxSeries = max(1, maxSeries)
+        self.maxBytes = max(64, maxBytes)
+        self.headers = headers
+        self.client = client
+        client.isRetryable = PrometheusNetworkSinks.retryable
+    }
+
+    public var label: String { "remote-write \(HTTPClient.endpoint(url))" }
+
+    /// One time series: its labels (with `__name__`, sorted) and samples (increasing timestamps).
+    public struct Series: Equatable {
+        public var labels: [(name: String, value: String)]
+        public var samples: [(timestamp: Int64, value: Double)]
+        public var name: String { labels.first { $0.name == "__name__" }?.value ?? "" }
+        public static func == (a: Series, b: Series) -> Bool {
+            a.labels.map(\.name) == b.labels.map(\.name) && a.labels.map(\.value) == b.labels.map(\.value)
+                && a.samples.map(\.timestamp) == b.samples.map(\.timestamp)
+                && zip(a.samples, b.samples).allSatisfy { $0.value.bitPattern == $1.value.bitPattern }
+        }
+    }
+
+    /// The series for `datums`, in first-appearance order.
+    public static func series(_ datums: [MetricDatum]) -> [Series] {
+        let model = PromModel(datums, style: .classic, dropEmptyLabels: true)
+        var order: [String] = []
+        var byKey: [String: (labels: [(name: String, value: String)], points: [Int64: Double])] = [:]
+        for f in model.families {
+            for (_, m) in f.sortedMetrics {
+                for (i, suffix) in f.suffixes.enumerated() {
+                    let labels = ([("__name__", f.name + suffix)] + m.labels).sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+                        .map { (name: $0.0, value: $0.1) }
+                    let key = PromModel.labelText(labels)
+                    if byKey[key] == nil { order.append(key); byKey[key] = (labels, [:]) }
+                    for (ts, values) in m.points { byKey[key]!.points[ts] = values[i] }
+                }
+            }
+        }
+        return order.map { key in
+            let e = byKey[key]!
+            return Series(labels: e.labels, samples: e.points.keys.sorted().map { ($0, e.points[$0]!) })
+        }
+    }
+
+    /// A normal NaN (Prometheus' `value.NormalNaN`): never the stale-marker NaN `0x7ff0000000000002`.
+    static let normalNaN = Double(bitPattern: 0x7ff8_0000_0000_0001)
+
+    /// `TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }`
+    static func encode(_ s: Series) -> ProtobufWriter {
+        var w = ProtobufWriter()
+        for l in s.labels {
+            w.message(1) { $0.string(1, l.name); $0.string(2, l.value) }
+        }
+        for p in s.samples {
+            w.message(2) { $0.double(1, p.value.isNaN ? normalNaN : p.value); $0.int64(2, p.timestamp) }
+        }
+        return w
+    }
+
+    /// `WriteRequest { repeated TimeSeries timeseries = 1; }` — the uncompressed body.
+    public static func writeRequest(_ series: [Series]) -> [UInt8] {
+        var w = ProtobufWriter()
+        for s in series { w.message(1, encode(s)) }
+        return w.bytes
+    }
+
+    /// The series split into requests: each a list of (possibly partial) series.
+    public func batches(_ series: [Series]) -> [[Series]] {
+        var out: [[Series]] = []
+        var current: [Series] = []
+        var bytes = 0
+        for s in series {
+            var start = 0
+            repeat {
+                let end = min(start + Self.maxSamplesPerPiece, s.samples.count)
+                let piece = Series(labels: s.labels, samples: Array(s.samples[start..<end]))
+                let size = Self.encode(piece).count + 6
+                if !current.isEmpty && (current.count >= maxSeries || bytes + size > maxBytes) {
+                    out.append(current)
+                    current = []
+                    bytes = 0
+                }
+                current.append(piece)
+                bytes += size
+                start = end
+            } while start < s.samples.count
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    public func render(_ datums: [MetricDatum]) -> String {
+        let all = Self.series(datums)
+        let requests = batches(all)
+        let samples = all.map(\.samples.count).reduce(0, +)
+        var out = "POST \(url.absoluteString) (remote write 1.0, protobuf + snappy): \(all.count) series, \(samples) samples in \(requests.count) request(s)\n"
+        for (i, batch) in requests.enumerated() {
+            let proto = Self.writeRequest(batch)
+            let compressed = Snappy.compress(proto)
+            out += "request \(i + 1): \(batch.count) series, \(batch.map(\.samples.count).reduce(0, +)) samples, "
+                + "\(proto.count) bytes protobuf, \(compressed.count) bytes snappy\n"
+            for s in batch {
+                out += "  " + PromModel.labelText(s.labels) + "\n"
+                for p in s.samples { out += "    \(formatNumber(p.value)) @ \(p.timestamp) (\(timeText(p.timestamp)))\n" }
+            }
+        }
+        return out
+    }
+
+    public func emit(_ datums: [MetricDatum]) throws {
+        let requests = batches(Self.series(datums))
+        for (i, batch) in requests.enumerated() {
+            let body = Snappy.compress(Self.writeRequest(batch))
+            let request = HTTPRequest(method: "POST", url: url, headers: [
+                ("Content-Encoding", "snappy"),
+                ("Content-Type", "application/x-protobuf"),
+                ("X-Prometheus-Remote-Write-Version", "0.1.0"),
+                ("User-Agent", PrometheusNetworkSinks.userAgent),
+            ] + headers, body: Data(body))
+            let which = requests.count > 1 ? "request \(i + 1) of \(requests.count): " : ""
+            let earlier = i > 0 ? " (the \(i) earlier request(s) were written)" : ""
+            let response: HTTPResponse
+            do {
+                response = try client.send(request)
+            } catch {
+                throw SinkError(sink: label, message: which + "\(error)" + earlier)
+            }
+            guard (200..<300).contains(response.status) else {
+                let text = PrometheusNetworkSinks.trimmed(response.text)
+                let gaveUp = PrometheusNetworkSinks.retryable(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
+                throw SinkError(sink: label, message: which + "HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text)") + gaveUp + earlier)
+            }
+        }
+    }
+}
