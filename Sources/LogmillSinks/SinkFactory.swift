@@ -36,7 +36,7 @@ public enum SinkFactory {
 
     /// Every kind with its syntax, for help texts and errors.
     public static var kinds: [(kind: String, usage: String)] {
-        [("table", "table"), ("emf", "emf [FILE]"), ("prometheus", "prometheus FILE")]
+        [("table", "table"), ("emf", "emf [FILE]"), ("prometheus", "prometheus FILE [timestamps=true]")]
             + CloudWatchSinks.kinds + PrometheusNetworkSinks.kinds + HTTPSinks.kinds
     }
 
@@ -52,8 +52,9 @@ public enum SinkFactory {
         case "table": return TableSink()
         case "emf": return EMFSink(path: spec.arguments.first.map(resolve))
         case "prometheus":
-            guard spec.arguments.count == 1 else { throw fail("write 'sink: prometheus FILE'") }
-            return PrometheusFileSink(path: resolve(spec.arguments[0]))
+            guard spec.arguments.count == 1 else { throw fail("write 'sink: prometheus FILE [timestamps=true]'") }
+            // No sample timestamps by default: node_exporter's textfile collector skips files that have them.
+            return PrometheusFileSink(path: resolve(spec.arguments[0]), timestamps: spec.options["timestamps"] == "true")
         default:
             if let b = builders[spec.kind] { return try b(spec, base) }
             throw fail("unknown sink '\(spec.kind)'; logmill writes: \(kinds.map(\.kind).joined(separator: ", "))")
