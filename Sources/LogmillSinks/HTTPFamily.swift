@@ -18,7 +18,7 @@ enum HTTPSinks {
 }
 
 /// Option parsing shared by the OTLP, StatsD and webhook sinks.
-enum SinkOptions {
+enum NetSinkOptions {
     static func fail(_ spec: SinkSpec, _ message: String) -> SinkError { SinkError(sink: spec.kind, message: message) }
 
     /// Rejects option names the kind does not know (a typo would otherwise be ignored silently).
@@ -70,7 +70,7 @@ enum SinkOptions {
 }
 
 /// HTTP delivery shared by the OTLP and webhook sinks, over the shared `HTTPClient`.
-struct HTTPDelivery {
+struct NetSinkDelivery {
     let label: String
     let policy: RetryPolicy
     /// An injected client (tests); otherwise one is made per `emit`.
@@ -87,7 +87,7 @@ struct HTTPDelivery {
     /// POSTs `body`; returns the 2xx response, or throws an `HTTPError` naming the endpoint
     /// (connection failures come from the client already named).
     func post(_ client: HTTPClient, url: URL, headers: [(name: String, value: String)], body: String,
-              describe: (HTTPResponse) -> String = HTTPDelivery.bodySnippet) throws -> HTTPResponse {
+              describe: (HTTPResponse) -> String = NetSinkDelivery.bodySnippet) throws -> HTTPResponse {
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Data(body.utf8))
         let response = try client.send(request)
         if (200..<300).contains(response.status) { return response }
@@ -102,21 +102,3 @@ struct HTTPDelivery {
         return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
     }
 }
-
-/// `2026-01-15T10:00:00Z`, or `…:00.250Z` when the milliseconds are not zero (UTC).
-func isoTimestamp(_ ms: Int64) -> String {
-    var secs = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-    let frac = Int(ms - Int64(secs) * 1000)
-    var t = tm()
-    gmtime_r(&secs, &t)
-    func pad(_ n: Int32, _ w: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-    var out = "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2))"
-    if frac != 0 { out += "." + pad(Int32(frac), 3) }
-    return out + "Z"
-}
-
-/// A finite number as JSON (callers drop non-finite values first).
-func jsonNumber(_ v: Double) -> String { formatNumber(v) }
