@@ -100,10 +100,13 @@ public final class HTTPClient: @unchecked Sendable {
         var lastError = ""
         while true {
             attempt += 1
+            var retryAfter = 0.0
             switch perform(request) {
             case .success(let response):
                 if attempt < policy.maxAttempts && isRetryable(response) {
                     lastError = "HTTP \(response.status)"
+                    // Honour the server's Retry-After (seconds), within the policy's longest wait.
+                    if let ra = response.headers["retry-after"].flatMap(Double.init), ra > 0 { retryAfter = min(ra, policy.maxDelay) }
                 } else {
                     return response
                 }
@@ -114,7 +117,7 @@ public final class HTTPClient: @unchecked Sendable {
                 }
             }
             let cap = min(policy.maxDelay, policy.baseDelay * Double(1 << min(attempt - 1, 20)))
-            sleep(Double.random(in: 0...cap))
+            sleep(max(retryAfter, Double.random(in: 0...cap)))
         }
     }
 
