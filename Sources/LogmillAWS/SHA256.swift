@@ -1,0 +1,179 @@
+import Foundation
+
+/// AWS groundwork without packages: SHA-256, HMAC-SHA256, Signature Version 4, credentials,
+/// regions and endpoints.
+public enum AWS {}
+
+/// SHA-256 (FIPS 180-4), streaming (`update` … `finalize`) or one-shot (`SHA256.hash`).
+public struct SHA256: Sendable {
+    public static let digestSize = 32
+    public static let blockSize = 64
+
+    private static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    private var buffer = [UInt8](repeating: 0, count: 64)
+    private var buffered = 0
+    private var length: UInt64 = 0
+
+    public init() {}
+
+    /// Feeds bytes.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard var p = bytes.baseAddress, bytes.count > 0 else { return }
+        var n = bytes.count
+        length &+= UInt64(n)
+        if buffered > 0 {
+            let take = min(64 - buffered, n)
+            buffer.withUnsafeMutableBytes { b in
+                (b.baseAddress! + buffered).copyMemory(from: p, byteCount: take)
+            }
+            buffered += take
+            p += take
+            n -= take
+            if buffered == 64 {
+                buffer.withUnsafeBytes { compress($0.baseAddress!) }
+                buffered = 0
+            }
+        }
+        while n >= 64 {
+            compress(p)
+            p += 64
+            n -= 64
+        }
+        if n > 0 {
+            buffer.withUnsafeMutableBytes { b in b.baseAddress!.copyMemory(from: p, byteCount: n) }
+            buffered = n
+        }
+    }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        Array(bytes).withUnsafeBytes { update($0) }
+    }
+
+    public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
+    public mutating func update(_ string: String) { update(Array(string.utf8)) }
+
+    /// Pads, processes the last block(s) and returns the 32-byte digest. The hasher is spent afterwards.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = length &* 8
+        var pad: [UInt8] = [0x80]
+        let rem = (buffered + 1) % 64
+        pad += [UInt8](repeating: 0, count: rem <= 56 ? 56 - rem : 120 - rem)
+        for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
+        let saved = length
+        pad.withUnsafeBytes { update($0) }
+        length = saved
+        precondition(buffered == 0)
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for w in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+            out += [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)]
+        }
+        return out
+    }
+
+    private mutating func compress(_ block: UnsafeRawPointer) {
+        var w = [UInt32](repeating: 0, count: 64)
+        w.withUnsafeMutableBufferPointer { w in
+            for i in 0..<16 {
+                let b = block + i * 4
+                w[i] = UInt32(b.load(as: UInt8.self)) << 24 | UInt32(b.load(fromByteOffset: 1, as: UInt8.self)) << 16
+                    | UInt32(b.load(fromByteOffset: 2, as: UInt8.self)) << 8 | UInt32(b.load(fromByteOffset: 3, as: UInt8.self))
+            }
+            for i in 16..<64 {
+                let x = w[i - 15], y = w[i - 2]
+                let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
+                let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = h
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    hh = g; g = f; f = e; e = d &+ t1
+                    d = c; c = b; b = a; a = t1 &+ t2
+                }
+            }
+            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
+        }
+    }
+
+    /// One-shot digest.
+    public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalize()
+    }
+    public static func hash(_ data: Data) -> [UInt8] {
+        var s = SHA256()
+        s.update(data)
+        return s.finalize()
+    }
+    public static func hash(_ string: String) -> [UInt8] { hash(Array(string.utf8)) }
+
+    /// Lower-case hex of the digest.
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 { AWS.hex(hash(bytes)) }
+    public static func hex(_ data: Data) -> String { AWS.hex(hash(data)) }
+    public static func hex(_ string: String) -> String { AWS.hex(hash(string)) }
+}
+
+extension UInt32 {
+    @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+}
+
+extension AWS {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex.
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Bytes from hex (either case); nil when malformed.
+    public static func bytes(hex: String) -> [UInt8]? {
+        let u = Array(hex.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        func v(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let hi = v(u[i]), let lo = v(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}
