@@ -38,6 +38,27 @@ indirect enum CExpr {
     case bin(Period)
     case periodFloor(CExpr, Period, ceiling: Bool)
 
+    /// The Lambda REPORT fields this expression reads.
+    var lambdaFields: LambdaFields.Wanted {
+        switch self {
+        case .lambda(let f):
+            switch f {
+            case .duration: return .duration
+            case .billedDuration: return .billedDuration
+            case .memorySize: return .memorySize
+            case .maxMemoryUsed: return .maxMemoryUsed
+            case .initDuration: return .initDuration
+            case .xrayTraceId, .xraySegmentId: return .xray
+            case .type, .requestId, .level: return []
+            }
+        case .constant, .slot, .aggregate, .system, .discovered, .bin: return []
+        case .access(let e, _), .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
+            return e.lambdaFields
+        case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.lambdaFields.union(b.lambdaFields)
+        case .call(_, let args), .extended(_, let args): return args.reduce([]) { $0.union($1.lambdaFields) }
+        }
+    }
+
     /// Field references this expression reads from the record (for materialising rows).
     var readsRecord: Bool {
         switch self {

@@ -161,6 +161,7 @@ final class Worker: BlockConsumer {
     init(plan: QueryPlan, options: QueryOptions) {
         self.plan = plan
         ctx = EvalContext(slotCount: plan.slotCount, now: options.now)
+        ctx.lambdaWanted = plan.lambdaWanted
         ctx.windowStart = options.from
         ctx.windowEnd = options.to
         from = options.from ?? Int64.min
@@ -229,13 +230,13 @@ final class Worker: BlockConsumer {
 
     @inline(__always) private func process(_ line: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
         if line.count == 0 || (line.count == 1 && line[0] == 0x0d) { return }
-        if input.logType != .generic && input.isHeader(line) { return }
+        if input.isPositional && input.isHeader(line) { return }
         if !decoder.decode(line, format: input.format, offset: offset) {
             failures += 1
             if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): not a \(input.format.rawValue) line") }
         }
         var r = decoder.record
-        if r.timestamp == Record.absent && input.logType != .generic, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
+        if r.timestamp == Record.absent && input.isPositional, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
             r.timestamp = t
         }
         evaluate(r, input)

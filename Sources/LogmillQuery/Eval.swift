@@ -15,6 +15,8 @@ final class EvalContext {
     var windowEnd: Int64? = nil
 
     private var lambdaReady = false
+    /// The REPORT fields the query reads (set from the plan), so parsing can stop early.
+    var lambdaWanted: LambdaFields.Wanted = .all
     private var lambdaFields = LambdaFields()
     private var jsonReady = false
     let json = FieldTable()
@@ -35,7 +37,7 @@ final class EvalContext {
     }
 
     @inline(__always) var lambda: LambdaFields {
-        if !lambdaReady { lambdaFields = LambdaFields.parse(record.message); lambdaReady = true }
+        if !lambdaReady { lambdaFields = LambdaFields.parse(record.message, wanted: lambdaWanted); lambdaReady = true }
         return lambdaFields
     }
 
@@ -95,7 +97,7 @@ final class EvalContext {
             while i < m.count, Bytes.isSpace(m[i]) { i += 1 }
             if i < m.count, m[i] == UInt8(ascii: "{") {
                 if !json.flattenObject(from: i, to: m.count) { json.reset(source: m) }
-            } else if let input, input.logType != .generic {
+            } else if let input, input.isPositional {
                 json.fillPositional(input.logType, names: input.fieldNames, tokens: &tokens)
             } else if let brace = LambdaApp.embeddedJSON(m) {
                 // Lambda application lines: fields come from the first JSON object after the prefix.

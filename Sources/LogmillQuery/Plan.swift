@@ -79,6 +79,28 @@ public final class QueryPlan {
     /// The output column names.
     public var columns: [String] { projection.map(\.name) }
 
+    /// The Lambda REPORT fields the per-record phase reads.
+    var lambdaWanted: LambdaFields.Wanted {
+        var w: LambdaFields.Wanted = []
+        func add(_ e: CExpr) { w.formUnion(e.lambdaFields) }
+        for op in recordOps {
+            switch op {
+            case .filter(let e): add(e)
+            case .assign(let items): items.forEach { add($0.expr) }
+            case .parse(let e, _, _): add(e)
+            case .lookup(let keys, _, _): keys.forEach(add)
+            case .source: break
+            }
+        }
+        switch boundary {
+        case .stats(let sp):
+            sp.groups.forEach(add)
+            for spec in sp.specs { if let a = spec.argument { add(a) } }
+        case .collect(let columns, _, _, _): columns.forEach(add)
+        }
+        return w
+    }
+
     /// The literal the scan searches for, for `--stats` and tests.
     public var prefilterLiterals: [String]? { prefilter.map { $0.literals.map { String(decoding: $0, as: UTF8.self) } } }
 }

@@ -44,8 +44,17 @@ public struct LambdaFields {
         return f == .memorySize || f == .maxMemoryUsed ? v * 1_000_000 : v
     }
 
+    /// Which REPORT fields a caller reads; parsing stops once it has located all of them.
+    public struct Wanted: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let duration = Wanted(rawValue: 1), billedDuration = Wanted(rawValue: 2), memorySize = Wanted(rawValue: 4)
+        public static let maxMemoryUsed = Wanted(rawValue: 8), initDuration = Wanted(rawValue: 16), xray = Wanted(rawValue: 32)
+        public static let all: Wanted = [.duration, .billedDuration, .memorySize, .maxMemoryUsed, .initDuration, .xray]
+    }
+
     /// Locates the fields of a message. Non-platform messages give `type == .none` and nothing else.
-    public static func parse(_ m: UnsafeRawBufferPointer) -> LambdaFields {
+    public static func parse(_ m: UnsafeRawBufferPointer, wanted: Wanted = .all) -> LambdaFields {
         var f = LambdaFields()
         let n = m.count
         f.end = n
@@ -58,13 +67,20 @@ public struct LambdaFields {
         default: return f
         }
         var i = idStart
-        while i < n {
-            let c = m[i]
-            if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d { break }
-            i += 1
+        if f.type == .report, let tab = memchr(base + idStart, 0x09, n - idStart) {
+            // REPORT: the request ID runs to the first TAB.
+            i = UnsafeRawPointer(tab) - base
+            while i > idStart, m[i - 1] == 0x20 { i -= 1 }
+        } else {
+            while i < n {
+                let c = m[i]
+                if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d { break }
+                i += 1
+            }
         }
         f.requestId = idStart..<i
         guard f.type == .report else { return f }
+        var missing = wanted
         // Segments are `Name: value unit`, each ended by a TAB (a newline precedes the XRAY part).
         while i < n {
             while i < n, m[i] == 0x09 || m[i] == 0x0a || m[i] == 0x0d || m[i] == 0x20 { i += 1 }
@@ -81,15 +97,17 @@ public struct LambdaFields {
                 return v..<e
             }
             switch m[s] {
-            case UInt8(ascii: "D"): if let v = named("Duration: ") { f.numericStart.0 = v }
-            case UInt8(ascii: "B"): if let v = named("Billed Duration: ") { f.numericStart.1 = v }
+            case UInt8(ascii: "D"): if let v = named("Duration: ") { f.numericStart.0 = v; missing.remove(.duration) }
+            case UInt8(ascii: "B"): if let v = named("Billed Duration: ") { f.numericStart.1 = v; missing.remove(.billedDuration) }
             case UInt8(ascii: "M"):
-                if let v = named("Max Memory Used: ") { f.numericStart.3 = v } else if let v = named("Memory Size: ") { f.numericStart.2 = v }
-            case UInt8(ascii: "I"): if let v = named("Init Duration: ") { f.numericStart.4 = v }
+                if let v = named("Max Memory Used: ") { f.numericStart.3 = v; missing.remove(.maxMemoryUsed) }
+                else if let v = named("Memory Size: ") { f.numericStart.2 = v; missing.remove(.memorySize) }
+            case UInt8(ascii: "I"): if let v = named("Init Duration: ") { f.numericStart.4 = v; missing.remove(.initDuration) }
             case UInt8(ascii: "X"): if let v = named("XRAY TraceId: ") { f.xrayTraceId = token(v) }
             case UInt8(ascii: "S"): if let v = named("SegmentId: ") { f.xraySegmentId = token(v) }
             default: break
             }
+            if missing.isEmpty { break }
         }
         return f
     }

@@ -38,6 +38,8 @@ public final class InputContext: Sendable {
     public let logType: LogType
     /// Field names of `logType`, as bytes, in position order.
     public let fieldNames: [[UInt8]]
+    /// `logType != .generic`, computed once: the hot path asks per line.
+    public let isPositional: Bool
 
     public init(path: String, index: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic) {
         self.path = path
@@ -46,6 +48,7 @@ public final class InputContext: Sendable {
         self.logStream = logStream
         self.logGroup = logGroup
         self.logType = logType
+        isPositional = logType != .generic
         switch logType {
         case .generic: fieldNames = []
         case .vpcFlow(let fields, _): fieldNames = fields.map { Array($0.utf8) }
