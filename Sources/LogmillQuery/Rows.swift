@@ -1,3 +1,4 @@
+import LogmillRecords
 /// A row of the table phase: owned values plus the record's time and position for the default order.
 struct Row {
     var values: [Value]
@@ -92,8 +93,15 @@ final class GroupTable {
     private var timeIndex: [Int64: Int] = [:]
     private var lastTime = Int64.min
 
+    /// `by bin(period)` alone: the bucket comes straight from the record's time.
+    private let binOnly: Period?
+    /// Each aggregate's argument, unpacked once.
+    private let arguments: [CExpr?]
+
     init(plan: StatsPlan) {
         self.plan = plan
+        if plan.groups.count == 1, case .bin(let p) = plan.groups[0] { binOnly = p } else { binOnly = nil }
+        arguments = plan.specs.map(\.argument)
         scratch.reserveCapacity(64)
     }
 
@@ -101,7 +109,8 @@ final class GroupTable {
 
     /// Adds the current row of `ctx` to its group.
     @inline(__always) func add(_ ctx: EvalContext, timestamp: Int64) {
-        if plan.groups.count == 1, case .bin = plan.groups[0], case .timestamp(let t) = ctx.eval(plan.groups[0]) {
+        if let period = binOnly, ctx.hasRecord, ctx.record.timestamp != Record.absent {
+            let t = period.floor(ctx.record.timestamp)
             let gi: Int
             if t == lastTime {
                 gi = lastGroup
@@ -144,8 +153,8 @@ final class GroupTable {
 
     @inline(__always) private func accumulate(_ gi: Int, _ ctx: EvalContext, _ timestamp: Int64) {
         let accs = accumulators[gi]
-        for (a, spec) in plan.specs.enumerated() {
-            if let arg = spec.argument { accs[a].add(ctx.eval(arg), timestamp: timestamp) } else { accs[a].add(.null, timestamp: timestamp) }
+        for a in 0..<arguments.count {
+            if let arg = arguments[a] { accs[a].add(ctx.eval(arg), timestamp: timestamp) } else { accs[a].add(.null, timestamp: timestamp) }
         }
     }
 
