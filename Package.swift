@@ -15,18 +15,20 @@ let package = Package(
         .target(name: "LogmillSources", dependencies: []),
         // Byte decoders: streaming multi-member gzip.
         .target(name: "LogmillDecode", dependencies: ["CZlib", "LogmillSources"]),
+        // Message digests (SHA-256, MD5), shared by the query language and AWS signing.
+        .target(name: "LogmillDigest", dependencies: []),
         // Linear-time regular expressions over UTF-8 bytes.
         .target(name: "LogmillRegex", dependencies: ["CZlib"]),
         // Line framing, format detection, timestamps, field discovery.
         .target(name: "LogmillRecords", dependencies: ["LogmillSources", "LogmillDecode", "CZlib"]),
         // The Insights language: lexer, parser, planner, evaluator, rendering.
-        .target(name: "LogmillQuery", dependencies: ["LogmillRecords", "LogmillRegex", "CZlib"]),
+        .target(name: "LogmillQuery", dependencies: ["LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // HTTP with timeouts and retries, shared by every networked sink.
         .target(name: "LogmillNet", dependencies: []),
         // SHA-256, HMAC, SigV4, credentials and endpoints for the AWS APIs.
-        .target(name: "LogmillAWS", dependencies: []),
+        .target(name: "LogmillAWS", dependencies: ["LogmillDigest"]),
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
@@ -36,9 +38,11 @@ let package = Package(
 
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),
-        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillQuery", "LogmillRecords"]),
-        .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS"]),
-        .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS"]),
+        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillQuery", "LogmillRecords", "LogmillDigest"]),
+        // A scripted HTTP server on 127.0.0.1 shared by the AWS and sink tests.
+        .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),
+        .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),

@@ -1,3 +1,4 @@
+import LogmillDigest
 import Foundation
 import LogmillRecords
 import LogmillRegex
@@ -134,10 +135,10 @@ enum Functions2026 {
             return .string((i < 0 ? "-0x" : "0x") + String(i.magnitude, radix: 16))
         },
         RegisteredFunction(name: "md5", arity: 1...1, usage: "md5(s)") { a, _ in
-            a[0].withText { .string(Digest.md5Hex($0)) } ?? .null
+            a[0].withText { .string(MD5.hex($0)) } ?? .null
         },
         RegisteredFunction(name: "sha256", arity: 1...1, usage: "sha256(s)") { a, _ in
-            a[0].withText { .string(Digest.sha256Hex($0)) } ?? .null
+            a[0].withText { .string(SHA256.hex(Array($0))) } ?? .null
         },
     ]
 

@@ -1,5 +1,12 @@
 import Foundation
 import XCTest
+import LogmillDigest
+
+/// The digests behind md5() and sha256(), as hex.
+private enum Digest {
+    static func md5Hex(_ s: String) -> String { Array(s.utf8).withUnsafeBytes { MD5.hex($0) } }
+    static func sha256Hex(_ s: String) -> String { SHA256.hex(s) }
+}
 import LogmillRecords
 import LogmillSources
 @testable import LogmillQuery

@@ -1,9 +1,5 @@
 import Foundation
 
-/// AWS groundwork without packages: SHA-256, HMAC-SHA256, Signature Version 4, credentials,
-/// regions and endpoints.
-public enum AWS {}
-
 /// SHA-256 (FIPS 180-4), streaming (`update` … `finalize`) or one-shot (`SHA256.hash`).
 public struct SHA256: Sendable {
     public static let digestSize = 32
@@ -131,49 +127,12 @@ public struct SHA256: Sendable {
     public static func hash(_ string: String) -> [UInt8] { hash(Array(string.utf8)) }
 
     /// Lower-case hex of the digest.
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 { AWS.hex(hash(bytes)) }
-    public static func hex(_ data: Data) -> String { AWS.hex(hash(data)) }
-    public static func hex(_ string: String) -> String { AWS.hex(hash(string)) }
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 { Hex.encode(hash(bytes)) }
+    public static func hex(_ data: Data) -> String { Hex.encode(hash(data)) }
+    public static func hex(_ string: String) -> String { Hex.encode(hash(string)) }
 }
 
 extension UInt32 {
     @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
 
-extension AWS {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Lower-case hex.
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Bytes from hex (either case); nil when malformed.
-    public static func bytes(hex: String) -> [UInt8]? {
-        let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        func v(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 97...102: return c - 87
-            case 65...70: return c - 55
-            default: return nil
-            }
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(u.count / 2)
-        var i = 0
-        while i < u.count {
-            guard let hi = v(u[i]), let lo = v(u[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-}

@@ -3,41 +3,41 @@ import Foundation
 import Glibc
 #endif
 
-/// (A copy of Tests/LogmillAWSTests/TestHTTPServer.swift.) A tiny HTTP/1.1 server on 127.0.0.1 (ephemeral port) for tests: one thread per connection,
+/// A tiny HTTP/1.1 server on 127.0.0.1 (ephemeral port) for tests: one thread per connection,
 /// `Connection: close` on every answer. The handler can also drop the connection without answering.
-final class CloudWatchTestServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
+public final class ScriptedHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
         /// Lower-cased names.
-        var headers: [String: String]
-        var body: Data
+        public var headers: [String: String]
+        public var body: Data
     }
 
-    enum Reply: Sendable {
+    public enum Reply: Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         case close
-        static func ok(_ text: String, status: Int = 200, headers: [String: String] = [:]) -> Reply {
+        public static func ok(_ text: String, status: Int = 200, headers: [String: String] = [:]) -> Reply {
             .respond(status: status, headers: headers, body: Data(text.utf8))
         }
     }
 
-    let port: UInt16
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public let port: UInt16
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
     private let fd: Int32
     private let lock = NSLock()
     private var _requests: [Request] = []
     private let handler: @Sendable (Request) -> Reply
 
-    var requests: [Request] {
+    public var requests: [Request] {
         lock.lock(); defer { lock.unlock() }
         return _requests
     }
 
-    init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
         self.handler = handler
         let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard sock >= 0 else { throw NSError(domain: "CloudWatchTestServer", code: 1) }
+        guard sock >= 0 else { throw NSError(domain: "ScriptedHTTPServer", code: 1) }
         var one: Int32 = 1
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
@@ -47,7 +47,7 @@ final class CloudWatchTestServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(sock, 64) == 0 else { close(sock); throw NSError(domain: "CloudWatchTestServer", code: 2) }
+        guard bound == 0, listen(sock, 64) == 0 else { close(sock); throw NSError(domain: "ScriptedHTTPServer", code: 2) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) }
@@ -58,7 +58,7 @@ final class CloudWatchTestServer: @unchecked Sendable {
         t.start()
     }
 
-    func stop() {
+    public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
     }

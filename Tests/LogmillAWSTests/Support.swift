@@ -1,0 +1,3 @@
+import LogmillTestSupport
+
+typealias TestHTTPServer = ScriptedHTTPServer
