@@ -40,7 +40,8 @@ enum CLI {
       --format FORMAT       table, json, ndjson or csv (default: table on a terminal, else json)
       --from TIME           only records at or after TIME (ISO-8601, e.g. 2026-11-01T00:00:00Z)
       --to TIME             only records at or before TIME
-      --log-format FORMAT   force the input format: cloudwatch, events, json or plain (default: detect per file)
+      --log-format FORMAT   force the input format: cloudwatch, events, json, plain, csv, cloudtrail or
+                            subscription (default: detect per file)
       --workers N           threads to use (default: all cores)
       --stats               print records scanned/matched, bytes and time to stderr
       -h, --help            show this help
