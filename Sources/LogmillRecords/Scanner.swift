@@ -179,6 +179,7 @@ public final class Scanner {
             } else if task.isFirstPart && report.formats[path] == nil {
                 report.formats[path] = format
             }
+            if let stop = stopAt, absolute + start >= stop { return }   // lines from here belong to the next part
             var end: Int
             if eof {
                 end = filled

@@ -238,6 +238,32 @@ final class ScannerTests: XCTestCase {
         XCTAssertEqual(c.bytes, text.utf8.count)
     }
 
+    func testPartBoundariesOnLineStartsCountEachLineOnce() throws {
+        // 64-byte lines and 128 KiB parts: every part boundary falls exactly on a line start.
+        var text = ""
+        for i in 0..<40_000 {
+            let head = "2026-11-01T00:00:00.000Z n=\(i)"
+            text += head + String(repeating: "x", count: 63 - head.utf8.count) + "\n"
+        }
+        let p = write("aligned.log", Array(text.utf8))
+        let (c, _) = try scan([p], workers: 2, chunk: 64 * 1024, split: 256 * 1024)
+        XCTAssertEqual(c.lines.count, 40_000)
+        XCTAssertEqual(Set(c.lines).count, 40_000)
+    }
+
+    func testLineLongerThanSeveralPartsInASplitFile() throws {
+        var text = ""
+        for i in 0..<100_000 { text += "2026-11-01T00:00:00.000Z before \(i)\n" }
+        text += "2026-11-01T00:00:00.000Z " + String(repeating: "L", count: 9_000_000) + "\n"
+        for i in 0..<100_000 { text += "2026-11-01T00:00:00.000Z after \(i)\n" }
+        let p = write("long-in-middle.log", Array(text.utf8))
+        let (c, report) = try scan([p], workers: 2, chunk: 64 * 1024, split: 1 << 20)
+        XCTAssertEqual(c.lines.count, 200_001)
+        XCTAssertEqual(Set(c.lines).count, 200_001)
+        XCTAssertEqual(c.bytes, text.utf8.count)
+        XCTAssertTrue(report.errors.isEmpty)
+    }
+
     func testMultiMemberGzipIsDetectedByContent() throws {
         let a = try gzip(Array("one\ntwo\n".utf8)), b = try gzip(Array("three\n".utf8))
         let p = write("logs.txt", a + b)   // no .gz suffix on purpose
