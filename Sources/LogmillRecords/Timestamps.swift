@@ -96,7 +96,12 @@ public enum Timestamps {
     }
 
     /// Renders epoch milliseconds as Insights does: `YYYY-MM-DD HH:MM:SS.mmm` in UTC.
-    public static func render(_ ms: Int64) -> String {
+    public static func render(_ ms: Int64) -> String { render(ms, iso: false) }
+
+    /// Renders epoch milliseconds as RFC 3339 (`2026-11-01T00:05:00.000Z`).
+    public static func renderISO(_ ms: Int64) -> String { render(ms, iso: true) }
+
+    private static func render(_ ms: Int64, iso: Bool) -> String {
         var days = Int(ms / 86_400_000)
         var rem = Int(ms % 86_400_000)
         if rem < 0 { rem += 86_400_000; days -= 1 }
@@ -105,26 +110,13 @@ public enum Timestamps {
         var out = [UInt8]()
         out.reserveCapacity(23)
         func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var x = v
-            for k in stride(from: width - 1, through: 0, by: -1) { digits[k] = UInt8(0x30 + x % 10); x /= 10 }
-            out.append(contentsOf: digits)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 { out.append(UInt8(0x30 + v / divisor % 10)); divisor /= 10 }
         }
-        put(y, 4); out.append(0x2d); put(m, 2); out.append(0x2d); put(d, 2); out.append(0x20)
+        put(y, 4); out.append(0x2d); put(m, 2); out.append(0x2d); put(d, 2); out.append(iso ? UInt8(ascii: "T") : 0x20)
         put(h, 2); out.append(0x3a); put(mi, 2); out.append(0x3a); put(s, 2); out.append(0x2e); put(milli, 3)
+        if iso { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Renders epoch milliseconds as RFC 3339 (`2026-11-01T00:05:00.000Z`).
-    public static func renderISO(_ ms: Int64) -> String {
-        var s = render(ms)
-        s = s.replacingOccurrences(of: " ", with: "T")
-        return s + "Z"
-    }
-}
-
-private extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        String(self.map { String($0) == a ? Character(b) : $0 })
     }
 }

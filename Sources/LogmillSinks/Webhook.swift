@@ -134,7 +134,7 @@ public struct WebhookSink: MetricSink {
     static func datumObject(_ d: MetricDatum) -> String? {
         var o = "{\"namespace\":\(quote(d.namespace)),\"name\":\(quote(d.name)),\"dimensions\":{"
             + d.dimensions.map { "\(quote($0.name)):\(quote($0.value))" }.joined(separator: ",")
-            + "},\"timestamp\":\(quote(WebhookSink.iso8601(d.timestamp))),\"unit\":\(quote(d.unit.rawValue))"
+            + "},\"timestamp\":\(quote(timeText(d.timestamp))),\"unit\":\(quote(d.unit.rawValue))"
         switch d.value {
         case .single(let v):
             guard v.isFinite else { return nil }
@@ -223,22 +223,5 @@ public struct WebhookSink: MetricSink {
                 throw SinkError(sink: label, message: "request \(i + 1) of \(bodies.count) failed (earlier ones were delivered): \(e)")
             }
         }
-    }
-}
-
-extension WebhookSink {
-    /// `2026-01-15T10:00:00Z`, or `…:00.250Z` when the milliseconds are not zero (UTC).
-    static func iso8601(_ ms: Int64) -> String {
-        var secs = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-        let frac = Int(ms - Int64(secs) * 1000)
-        var t = tm()
-        gmtime_r(&secs, &t)
-        func pad(_ n: Int32, _ w: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        var out = "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2))"
-        if frac != 0 { out += "." + pad(Int32(frac), 3) }
-        return out + "Z"
     }
 }

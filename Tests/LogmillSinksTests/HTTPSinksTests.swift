@@ -324,8 +324,8 @@ final class HTTPSinksTests: XCTestCase {
               "timestamp":"2026-01-15T10:01:00Z","unit":"Seconds","values":[0.25,0.5,0.25,9],"counts":[2,1,1,0]}]
             """)
         XCTAssertEqual(sink.render(datums), r.text + "\n")
-        XCTAssertEqual(WebhookSink.iso8601(-1), "1969-12-31T23:59:59.999Z")
-        XCTAssertEqual(WebhookSink.iso8601(951_782_400_007), "2000-02-29T00:00:00.007Z")
+        XCTAssertEqual(timeText(-1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(timeText(951_782_400_007), "2000-02-29T00:00:00.007Z")
     }
 
     func testWebhookKVShapeOnePostPerGroup() throws {
