@@ -11,6 +11,8 @@ let package = Package(
     targets: [
         // C shims: zlib and the few libc functions Swift's Glibc module hides (memmem).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Time: the injected clock, periods, half-open windows, UTC calendar arithmetic.
+        .target(name: "LogmillTime", dependencies: []),
         // Bytes in: files, directories, globs, stdin; fixed-size chunk reading.
         .target(name: "LogmillSources", dependencies: []),
         // Byte decoders: streaming multi-member gzip.
@@ -20,21 +22,21 @@ let package = Package(
         // Linear-time regular expressions over UTF-8 bytes.
         .target(name: "LogmillRegex", dependencies: ["CZlib"]),
         // Line framing, format detection, timestamps, field discovery.
-        .target(name: "LogmillRecords", dependencies: ["LogmillSources", "LogmillDecode", "CZlib"]),
+        .target(name: "LogmillRecords", dependencies: ["LogmillTime", "LogmillSources", "LogmillDecode", "CZlib"]),
         // The Insights language: lexer, parser, planner, evaluator, rendering.
-        .target(name: "LogmillQuery", dependencies: ["LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
+        .target(name: "LogmillQuery", dependencies: ["LogmillTime", "LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // HTTP with timeouts and retries, shared by every networked sink.
-        .target(name: "LogmillNet", dependencies: []),
+        .target(name: "LogmillNet", dependencies: ["LogmillTime"]),
         // SHA-256, HMAC, SigV4, credentials and endpoints for the AWS APIs.
-        .target(name: "LogmillAWS", dependencies: ["LogmillDigest"]),
+        .target(name: "LogmillAWS", dependencies: ["LogmillDigest", "LogmillTime"]),
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
-        .executableTarget(name: "logmill", dependencies: ["LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
+        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
 
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),

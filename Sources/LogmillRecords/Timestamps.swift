@@ -1,29 +1,11 @@
+import LogmillTime
+
 /// UTC calendar arithmetic and ISO-8601 parsing on bytes, without Foundation dates.
 public enum Timestamps {
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-    @inlinable public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (m + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    @inlinable public static func daysFromCivil(_ y: Int, _ m: Int, _ d: Int) -> Int { CivilCalendar.daysFromCivil(y, m, d) }
     /// The date of a day count since the epoch.
-    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
+    @inlinable public static func civilFromDays(_ z: Int) -> (year: Int, month: Int, day: Int) { CivilCalendar.civilFromDays(z) }
 
     @inline(__always) static func digits(_ b: UnsafeRawBufferPointer, _ at: Int, _ n: Int) -> Int? {
         var v = 0

@@ -1,3 +1,4 @@
+import LogmillTime
 import LogmillRecords
 /// A row of the table phase: owned values plus the record's time and position for the default order.
 struct Row {

@@ -1,7 +1,5 @@
-import LogmillRecords
-
 /// A time period from a literal such as `5m`, `1h` or `1mo`: fixed milliseconds, or a calendar unit.
-public struct Period: Sendable, Equatable {
+public struct Period: Sendable, Hashable, CustomStringConvertible {
     public enum Unit: Sendable { case fixed, week, month, quarter, year }
     public let unit: Unit
     /// Milliseconds for fixed units; the count of weeks, months, quarters or years otherwise.
@@ -18,6 +16,7 @@ public struct Period: Sendable, Equatable {
             if unit.count > 1, unit.hasSuffix("s"), words.contains(String(unit.dropLast())), unit.dropLast().count > 1 { unit.removeLast(); return true }
             return false
         }
+        guard n <= 1_000_000_000 else { return nil }
         if strip(["ms", "msec", "millisecond"]) { ms = 1 }
         else if strip(["s", "sec", "second"]) { ms = 1000 }
         else if strip(["m", "min", "minute"]) { ms = 60_000 }
@@ -28,7 +27,9 @@ public struct Period: Sendable, Equatable {
         else if strip(["q", "qtr", "quarter"]) { return Period(unit: .quarter, amount: n) }
         else if strip(["y", "yr", "year"]) { return Period(unit: .year, amount: n) }
         else { return nil }
-        return Period(unit: .fixed, amount: n * ms)
+        let (total, overflow) = n.multipliedReportingOverflow(by: ms)
+        guard !overflow, total <= 10_000 * 366 * 86_400_000 else { return nil }   // at most ten thousand years
+        return Period(unit: .fixed, amount: total)
     }
 
     /// The start of the period that holds `t` (epoch ms). Fixed units align to the epoch; weeks start on
@@ -49,13 +50,13 @@ public struct Period: Sendable, Equatable {
         case .month, .quarter, .year:
             let day: Int64 = 86_400_000
             let days = t >= 0 ? t / day : (t - day + 1) / day
-            let (y, m, _) = Timestamps.civilFromDays(Int(days))
+            let (y, m, _) = CivilCalendar.civilFromDays(Int(days))
             let months = unit == .month ? amount : (unit == .quarter ? amount * 3 : amount * 12)
             var index = Int64(y) * 12 + Int64(m - 1)
             let r = index % months
             index -= r < 0 ? r + months : r
             let yy = Int(index / 12), mm = Int(index % 12) + 1
-            return Int64(Timestamps.daysFromCivil(yy, mm, 1)) * day
+            return Int64(CivilCalendar.daysFromCivil(yy, mm, 1)) * day
         }
     }
 
@@ -70,6 +71,32 @@ public struct Period: Sendable, Equatable {
             var probe = f + 86_400_000 * 7 * (unit == .week ? amount : 1)
             if unit != .week { probe = f + 86_400_000 * 32 * (unit == .month ? amount : (unit == .quarter ? amount * 3 : amount * 12)) }
             return floor(probe) > t ? floor(probe) : probe
+        }
+    }
+}
+
+extension Period {
+    /// Milliseconds of a fixed period; nil for months, quarters and years, whose length varies.
+    public var fixedMilliseconds: Int64? {
+        switch unit {
+        case .fixed: return amount
+        case .week: return amount * 7 * 86_400_000
+        default: return nil
+        }
+    }
+
+    /// The shortest literal that parses back to this period (`5m`, `1h`, `2w`, `1mo`).
+    public var description: String {
+        switch unit {
+        case .week: return "\(amount)w"
+        case .month: return "\(amount)mo"
+        case .quarter: return "\(amount)q"
+        case .year: return "\(amount)y"
+        case .fixed:
+            for (ms, suffix) in [(Int64(86_400_000), "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")] where amount % ms == 0 {
+                return "\(amount / ms)\(suffix)"
+            }
+            return "\(amount)ms"
         }
     }
 }

@@ -1,3 +1,4 @@
+import LogmillTime
 import LogmillRecords
 import LogmillRegex
 
