@@ -1,3 +1,4 @@
+import LogmillTime
 import Foundation
 import XCTest
 @testable import LogmillQuery
