@@ -5,6 +5,11 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     /// Milliseconds for fixed units; the count of weeks, months, quarters or years otherwise.
     public let amount: Int64
 
+    public init(unit: Unit, amount: Int64) {
+        self.unit = unit
+        self.amount = amount
+    }
+
     /// Parses `<integer><unit>` with every unit spelling `bin()` accepts.
     public static func parse(_ text: String) -> Period? {
         let digits = text.prefix { $0.isNumber }
