@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "LogmillRegex", dependencies: ["CZlib"]),
         // Line framing, format detection, timestamps, field discovery.
         .target(name: "LogmillRecords", dependencies: ["LogmillTime", "LogmillSources", "LogmillDecode", "CZlib"]),
+        // The scan driver: objects in, blocks of whole records out, on a shared worker budget.
+        .target(name: "LogmillScan", dependencies: ["LogmillSources", "LogmillDecode", "LogmillRecords"]),
         // The Insights language: lexer, parser, planner, evaluator, rendering.
-        .target(name: "LogmillQuery", dependencies: ["LogmillTime", "LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
+        .target(name: "LogmillQuery", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // HTTP with timeouts and retries, shared by every networked sink.
@@ -34,12 +36,12 @@ let package = Package(
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillSources", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
-        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
+        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
 
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
-        .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillDecode", "LogmillSources"]),
+        .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillQuery", "LogmillRecords", "LogmillDigest"]),
         // A scripted HTTP server on 127.0.0.1 shared by the AWS and sink tests.
         .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),

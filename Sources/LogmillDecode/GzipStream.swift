@@ -112,11 +112,15 @@ public final class GzipStream: ByteStream {
 
 /// Opens an input for reading its content: gzip is detected by its magic bytes, not the file name.
 public func openDecoded(path: String) throws -> (stream: ByteStream, compressed: Bool) {
-    let file = try FileStream(path: path)
-    let head = try readPrefix(of: file, count: 2)
-    let replay = PrefixedStream(prefix: head, base: file)
+    try decoded(try FileStream(path: path), name: path)
+}
+
+/// Stacks the decoder its first bytes call for (gzip by magic bytes) on a raw stream named `name`.
+public func decoded(_ raw: ByteStream, name: String) throws -> (stream: ByteStream, compressed: Bool) {
+    let head = try readPrefix(of: raw, count: 2)
+    let replay = PrefixedStream(prefix: head, base: raw)
     if isGzip(head) {
-        return (try GzipStream(base: replay, path: path), true)
+        return (try GzipStream(base: replay, path: name), true)
     }
     return (replay, false)
 }

@@ -43,6 +43,22 @@ public struct JobFile: Sendable {
         public var description: String { "\(path):\(line): error: \(message)" }
     }
 
+    /// One line per key, for `logmill run --help`.
+    public static let keyHelp = """
+      name: NAME                      the job's name (default: the file name)
+      schedule: every 5m              how often it runs
+      source: PATH|DIR|GLOB [as GROUP]  where its logs are; '@log' is GROUP (repeatable)
+      namespace: NAME                 the metrics' namespace (required)
+      metric: Name = column [unit U] [resolution 1|60], or Name = statistics(field) (repeatable)
+      dimension: Name = column | "constant"  (repeatable; default: the stats 'by' columns)
+      timestamp: column               the column giving each datum's time (default: the bin() column)
+      period: 5m                      the bucket for statistic sets when the query has no stats
+      format: FORMAT                  force the log format
+      sink: KIND [ARG] [key=value…]   where datums go (repeatable; default: table)
+      query:                          the Insights query follows on the next lines
+    See README.md ("Job files") for details.
+    """
+
     static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "query"]
 
     public static func load(_ path: String) throws -> JobFile {

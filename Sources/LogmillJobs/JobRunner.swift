@@ -4,6 +4,7 @@ import LogmillQuery
 import LogmillRecords
 import LogmillSinks
 import LogmillSources
+import LogmillTime
 
 /// Runs a job once: reads its sources, runs its query, maps rows to datums and hands them to its sinks.
 public struct JobRunner {
@@ -39,29 +40,20 @@ public struct JobRunner {
         return try job.sinks.map { try SinkFactory.make($0, base: base) }
     }
 
-    /// Expands the job's sources relative to the job file's folder.
-    public static func inputs(_ job: JobFile) throws -> (files: [InputFile], groups: [String: String]) {
+    /// The job's sources, with paths relative to the job file's folder.
+    public static func sources(_ job: JobFile) -> [any ObjectSource] {
         let base = URL(fileURLWithPath: job.path).deletingLastPathComponent().path
-        var files: [InputFile] = []
-        var groups: [String: String] = [:]
-        for s in job.sources {
+        return job.sources.map { s in
             let pattern = s.pattern.hasPrefix("/") ? s.pattern : (base.isEmpty ? s.pattern : base + "/" + s.pattern)
-            let found = try InputResolver.expand([pattern])
-            for f in found {
-                files.append(f)
-                if let g = s.logGroup { groups[f.path] = g }
-            }
+            return FileSource(patterns: [pattern], labels: s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:])
         }
-        return (files, groups)
     }
 
     public func run(_ job: JobFile) throws -> Outcome {
-        var opts = options
-        let (files, groups) = try JobRunner.inputs(job)
-        opts.scan.logGroups = groups
-        let engine = try JobRunner.plan(job, options: opts)
-        let result = engine.run(files)
-        let end = options.to ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let objects = try SourceArguments.list(JobRunner.sources(job))
+        let engine = try JobRunner.plan(job, options: options)
+        let result = engine.run(objects)
+        let end = options.to ?? options.clock.milliseconds()
         let (datums, skipped) = try job.mapping.datums(from: result, defaultTimestamp: end)
         var rendered: [(String, String)] = []
         for sink in try JobRunner.sinks(job) {

@@ -122,11 +122,11 @@ public final class DocumentDecoder {
     private func csvRecords(_ block: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int, _ body: (Record) -> Void) -> Int {
         var starts: [Int] = []
         var from = 0
-        if offset == 0 || headers[input.index] == nil {
+        if offset == 0 || headers[input.ordinal] == nil {
             // The first line is the header.
             let end = Bytes.find(0x0a, in: block, from: 0, to: block.count) ?? block.count
-            if headers[input.index] == nil {
-                parseHeader(UnsafeRawBufferPointer(rebasing: block[0..<end]), input.index)
+            if headers[input.ordinal] == nil {
+                parseHeader(UnsafeRawBufferPointer(rebasing: block[0..<end]), input.ordinal)
                 from = min(block.count, end + 1)
             }
         }
@@ -135,7 +135,7 @@ public final class DocumentDecoder {
             // Text before the first recognisable record: count it as one bad record.
             starts.insert(from, at: 0)
         }
-        guard let h = headers[input.index] else { return 0 }
+        guard let h = headers[input.ordinal] else { return 0 }
         for (k, s) in starts.enumerated() {
             let e = k + 1 < starts.count ? starts[k + 1] : block.count
             var record = Record()

@@ -27,8 +27,10 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// What is known about one input while its lines are read.
 public final class InputContext: Sendable {
-    public let path: String
-    public let index: Int
+    /// The object's name as people see it (a path, `(stdin)`).
+    public let name: String
+    /// The object's position in the scan, for the default row order.
+    public let ordinal: Int
     public let format: LogFormat
     /// `@logStream` from the CloudWatch export path layout (`<group>/<stream>/000000.gz`), if recognised.
     public let logStream: String?
@@ -41,9 +43,9 @@ public final class InputContext: Sendable {
     /// `logType != .generic`, computed once: the hot path asks per line.
     public let isPositional: Bool
 
-    public init(path: String, index: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic) {
-        self.path = path
-        self.index = index
+    public init(name: String, ordinal: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic) {
+        self.name = name
+        self.ordinal = ordinal
         self.format = format
         self.logStream = logStream
         self.logGroup = logGroup
@@ -80,13 +82,6 @@ public final class InputContext: Sendable {
     public func isHeader(_ line: UnsafeRawBufferPointer) -> Bool {
         if case .vpcFlow(_, true) = logType { return Bytes.hasPrefix(line, "version ") }
         return false
-    }
-
-    /// Derives the stream name from an exported object key: `.../<stream>/000000.gz` keeps `<stream>`.
-    public static func streamFromPath(_ path: String) -> String? {
-        let parts = path.split(separator: "/")
-        guard parts.count >= 2, let last = parts.last, last.hasPrefix("0000") else { return nil }
-        return String(parts[parts.count - 2])
     }
 }
 
@@ -268,7 +263,7 @@ public enum FormatDetector {
         if format == .csv {
             // Console CSV downloads of VPC flow logs and other text logs: look at the decoded messages.
             let end = RecordFraming.lastBoundary(.csv, head, from: 0, to: head.count) ?? head.count
-            let probe = InputContext(path: "", index: -1, format: .csv)
+            let probe = InputContext(name: "", ordinal: -1, format: .csv)
             DocumentDecoder().forEachRecord(UnsafeRawBufferPointer(rebasing: head[0..<end]), input: probe, offset: 0) { r in
                 if copies.count < 20 { copies.append(Array(r.message)) }
             }

@@ -1,4 +1,5 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-let code = CLI.main(Array(CommandLine.arguments.dropFirst()))
-exit(code)
+exit(Commands.main(Array(CommandLine.arguments.dropFirst())).rawValue)

@@ -34,7 +34,7 @@ final class CorpusTests: XCTestCase {
     }
 
     func query(_ q: String, _ path: String) throws -> (row: [String: Double], stats: QueryStatistics) {
-        let r = try QueryEngine(text: q).run(try InputResolver.expand([path]))
+        let r = try QueryEngine(text: q).run(try SourceArguments.objects([path]))
         var row: [String: Double] = [:]
         if let first = r.rows.first { for (c, v) in zip(r.columns, first) { row[c] = v.number } }
         return (row, r.statistics)

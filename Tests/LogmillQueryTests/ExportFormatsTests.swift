@@ -14,7 +14,7 @@ final class ExportFormatsTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     func run(_ q: String, _ path: String) throws -> [[String: String]] {
-        let r = try QueryEngine(text: q).run(try InputResolver.expand([path]))
+        let r = try QueryEngine(text: q).run(try SourceArguments.objects([path]))
         XCTAssertEqual(r.statistics.parseFailures, 0)
         return r.rows.map { row in
             var d: [String: String] = [:]

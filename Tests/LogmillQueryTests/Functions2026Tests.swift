@@ -28,7 +28,7 @@ final class Functions2026Tests: XCTestCase {
         var o = QueryOptions()
         o.scan.workers = 1
         o.now = Functions2026Tests.now
-        return try QueryEngine(text: q, options: o).run(try InputResolver.expand([p]))
+        return try QueryEngine(text: q, options: o).run(try SourceArguments.objects([p]))
     }
 
     /// The value of `expr` for one log line.

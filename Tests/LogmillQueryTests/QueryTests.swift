@@ -129,7 +129,7 @@ final class EngineTests: XCTestCase {
         o.scan.workers = workers
         o.scan.splitSize = split
         o.scan.chunkSize = 64 * 1024
-        return try QueryEngine(text: q, options: o).run(try InputResolver.expand([p]))
+        return try QueryEngine(text: q, options: o).run(try SourceArguments.objects([p]))
     }
 
     func testStatsByBinAgainstDirectComputation() throws {

@@ -28,7 +28,7 @@ final class SampleQueriesTests: XCTestCase {
             let id = String(text[Range(m.range(at: 1), in: text)!])
             let query = String(text[Range(m.range(at: 3), in: text)!])
             do {
-                _ = try QueryEngine(text: query, options: options).run(try InputResolver.expand([input]))
+                _ = try QueryEngine(text: query, options: options).run(try SourceArguments.objects([input]))
                 ran += 1
             } catch {
                 XCTFail("\(id): \(error)")

@@ -22,7 +22,7 @@ final class Tier2Tests: XCTestCase {
     func rows(_ q: String) throws -> [[String: String]] {
         var o = QueryOptions()
         o.lookupDirectories = [dir]
-        let r = try QueryEngine(text: q, options: o).run(try InputResolver.expand([dir + "/j.log"]))
+        let r = try QueryEngine(text: q, options: o).run(try SourceArguments.objects([dir + "/j.log"]))
         return r.rows.map { row in
             var d: [String: String] = [:]
             for (c, v) in zip(r.columns, row) { if let t = v.render() { d[c] = t } }

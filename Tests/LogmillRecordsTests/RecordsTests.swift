@@ -1,4 +1,5 @@
 import Foundation
+import LogmillScan
 import XCTest
 @testable import LogmillDecode
 @testable import LogmillRecords
@@ -202,7 +203,7 @@ final class ScannerTests: XCTestCase {
         o.chunkSize = chunk
         o.splitSize = split
         let consumers = (0..<workers).map { _ in LineCollector() }
-        let report = Scanner(options: o).scan(try InputResolver.expand(paths), consumers: consumers)
+        let report = ScanDriver(options: o).scan(try SourceArguments.objects(paths), consumers: consumers)
         let all = LineCollector()
         for c in consumers { all.lines += c.lines; all.bytes += c.bytes }
         return (all, report)
@@ -295,9 +296,9 @@ final class ScannerTests: XCTestCase {
         _ = write("a/x.log", Array("1\n".utf8))
         _ = write("a/b/y.log", Array("2\n".utf8))
         _ = write("a/b/z.txt", Array("3\n".utf8))
-        XCTAssertEqual(try InputResolver.expand([dir + "/a"]).count, 3)
-        XCTAssertEqual(try InputResolver.expand([dir + "/a/**/*.log"]).map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["x.log", "y.log"])
-        XCTAssertThrowsError(try InputResolver.expand([dir + "/nope/*.log"]))
-        XCTAssertThrowsError(try InputResolver.expand([dir + "/missing.log"]))
+        XCTAssertEqual(try SourceArguments.objects([dir + "/a"]).count, 3)
+        XCTAssertEqual(try SourceArguments.objects([dir + "/a/**/*.log"]).map { URL(fileURLWithPath: $0.name).lastPathComponent }, ["x.log", "y.log"])
+        XCTAssertThrowsError(try SourceArguments.objects([dir + "/nope/*.log"]))
+        XCTAssertThrowsError(try SourceArguments.objects([dir + "/missing.log"]))
     }
 }

@@ -29,10 +29,15 @@ struct AggregateSpec {
 }
 
 /// A running aggregate for one group. `add` sees borrowed values; anything kept must be `owned()`.
+/// Every accumulator's state can be merged with another's of the same kind, in any order, and
+/// written to bytes and read back (`encode`/`decode`), so that partial results can be stored and merged later.
 class Accumulator {
     func add(_ v: Value, timestamp: Int64) {}
     func merge(_ other: Accumulator) {}
     func result() -> Value { .null }
+    func encode(into w: inout PartialWriter) {}
+    /// Replaces this accumulator's state with the one written by `encode`.
+    func decode(from r: inout PartialReader) throws {}
 }
 
 final class CountAll: Accumulator {
@@ -40,6 +45,8 @@ final class CountAll: Accumulator {
     override func add(_ v: Value, timestamp: Int64) { n += 1 }
     override func merge(_ o: Accumulator) { n += (o as! CountAll).n }
     override func result() -> Value { .int(n) }
+    override func encode(into w: inout PartialWriter) { w.int(n) }
+    override func decode(from r: inout PartialReader) throws { n = try r.int() }
 }
 
 final class CountPresent: Accumulator {
@@ -47,6 +54,8 @@ final class CountPresent: Accumulator {
     override func add(_ v: Value, timestamp: Int64) { if !v.isNull { n += 1 } }
     override func merge(_ o: Accumulator) { n += (o as! CountPresent).n }
     override func result() -> Value { .int(n) }
+    override func encode(into w: inout PartialWriter) { w.int(n) }
+    override func decode(from r: inout PartialReader) throws { n = try r.int() }
 }
 
 final class CountDistinct: Accumulator {
@@ -59,6 +68,19 @@ final class CountDistinct: Accumulator {
     }
     override func merge(_ o: Accumulator) { seen.formUnion((o as! CountDistinct).seen) }
     override func result() -> Value { .int(Int64(seen.count)) }
+    override func encode(into w: inout PartialWriter) {
+        w.count(seen.count)
+        for k in seen {
+            switch k {
+            case .number(let d): w.u8(0); w.double(d)
+            case .text(let t): w.u8(1); w.text(t)
+            }
+        }
+    }
+    override func decode(from r: inout PartialReader) throws {
+        seen = []
+        for _ in 0..<(try r.count()) { seen.insert(try r.u8() == 0 ? .number(try r.double()) : .text(try r.text())) }
+    }
 }
 
 /// A sum kept as an unevaluated pair (Neumaier), so that the result does not depend on how
@@ -84,6 +106,8 @@ final class Sum: Accumulator {
     override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total.add(d); any = true } }
     override func merge(_ o: Accumulator) { let s = o as! Sum; total.add(s.total); any = any || s.any }
     override func result() -> Value { any ? .number(total.value) : .null }
+    override func encode(into w: inout PartialWriter) { w.double(total.high); w.double(total.low); w.bool(any) }
+    override func decode(from r: inout PartialReader) throws { total.high = try r.double(); total.low = try r.double(); any = try r.bool() }
 }
 
 final class Average: Accumulator {
@@ -92,6 +116,8 @@ final class Average: Accumulator {
     override func add(_ v: Value, timestamp: Int64) { if let d = v.number { total.add(d); n += 1 } }
     override func merge(_ o: Accumulator) { let a = o as! Average; total.add(a.total); n += a.n }
     override func result() -> Value { n == 0 ? .null : .number(total.value / Double(n)) }
+    override func encode(into w: inout PartialWriter) { w.double(total.high); w.double(total.low); w.count(n) }
+    override func decode(from r: inout PartialReader) throws { total.high = try r.double(); total.low = try r.double(); n = try r.count() }
 }
 
 /// min/max (numeric when every value is a number, otherwise natural order) and sortsFirst/sortsLast.
@@ -117,6 +143,8 @@ final class Extreme: Accumulator {
     }
     override func merge(_ o: Accumulator) { let e = o as! Extreme; add(e.best, timestamp: 0) }
     override func result() -> Value { best }
+    override func encode(into w: inout PartialWriter) { w.value(best) }
+    override func decode(from r: inout PartialReader) throws { best = try r.value() }
 }
 
 /// Sample standard deviation (n − 1), by Welford's method; merged with Chan's formula.
@@ -140,6 +168,8 @@ final class StandardDeviation: Accumulator {
         n = total
     }
     override func result() -> Value { n < 2 ? (n == 1 ? .number(0) : .null) : .number((m2 / (n - 1)).squareRoot()) }
+    override func encode(into w: inout PartialWriter) { w.double(n); w.double(mean); w.double(m2) }
+    override func decode(from r: inout PartialReader) throws { n = try r.double(); mean = try r.double(); m2 = try r.double() }
 }
 
 /// Percentile by nearest rank: exact over the first `exactLimit` values, then a mergeable
@@ -174,6 +204,27 @@ final class Percentile: Accumulator {
         }
         if sketch == nil { spill() }
         if let os = other.sketch { sketch!.merge(os) } else { for x in other.values { sketch!.add(x) } }
+    }
+
+    override func encode(into w: inout PartialWriter) {
+        if let s = sketch {
+            w.u8(1)
+            s.encode(into: &w)
+        } else {
+            w.u8(0)
+            w.count(values.count)
+            for v in values { w.double(v) }
+        }
+    }
+    override func decode(from r: inout PartialReader) throws {
+        if try r.u8() == 1 {
+            values = []
+            sketch = try QuantileSketch(from: &r)
+        } else {
+            sketch = nil
+            values = []
+            for _ in 0..<(try r.count()) { values.append(try r.double()) }
+        }
     }
 
     override func result() -> Value {
@@ -218,6 +269,25 @@ final class QuantileSketch {
         count += o.count
     }
 
+    func encode(into w: inout PartialWriter) {
+        for buckets in [positive, negative] {
+            w.count(buckets.count)
+            for k in buckets.keys.sorted() { w.int(Int64(k)); w.double(buckets[k]!) }
+        }
+        w.double(zeros)
+        w.double(count)
+    }
+    convenience init(from r: inout PartialReader) throws {
+        self.init()
+        for side in 0..<2 {
+            var buckets: [Int: Double] = [:]
+            for _ in 0..<(try r.count()) { buckets[Int(try r.int())] = try r.double() }
+            if side == 0 { positive = buckets } else { negative = buckets }
+        }
+        zeros = try r.double()
+        count = try r.double()
+    }
+
     func value(_ k: Int) -> Double { 2 * Foundation.pow(gamma, Double(k)) / (gamma + 1) }
 
     /// The nearest-rank quantile `q` in [0, 1].
@@ -252,4 +322,6 @@ final class ByTime: Accumulator {
     }
     override func merge(_ o: Accumulator) { let b = o as! ByTime; if b.any { add(b.value, timestamp: b.time) } }
     override func result() -> Value { value }
+    override func encode(into w: inout PartialWriter) { w.int(time); w.value(value); w.bool(any) }
+    override func decode(from r: inout PartialReader) throws { time = try r.int(); value = try r.value(); any = try r.bool() }
 }

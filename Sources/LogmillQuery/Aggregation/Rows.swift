@@ -5,6 +5,25 @@ struct Row {
     var values: [Value]
     var timestamp: Int64
     var sequence: UInt64
+
+    func encode(into w: inout PartialWriter) {
+        w.count(values.count)
+        for v in values { w.value(v) }
+        w.int(timestamp)
+        w.uint(sequence)
+    }
+    init(values: [Value], timestamp: Int64, sequence: UInt64) {
+        self.values = values
+        self.timestamp = timestamp
+        self.sequence = sequence
+    }
+    init(from r: inout PartialReader) throws {
+        var vs: [Value] = []
+        for _ in 0..<(try r.count()) { vs.append(try r.value()) }
+        values = vs
+        timestamp = try r.int()
+        sequence = try r.uint()
+    }
 }
 
 /// Orders rows by column keys with the natural sort, then by the default order.
@@ -159,24 +178,47 @@ final class GroupTable {
         }
     }
 
-    /// Folds another worker's groups into this table.
+    /// Folds another table's groups into this one. `other` is consumed: its accumulators may be taken over.
     func merge(_ other: GroupTable) {
+        for (gi, key) in other.keys.enumerated() { mergeGroup(key, other.accumulators[gi]) }
+    }
+
+    private func mergeGroup(_ key: [Value], _ accs: [Accumulator]) {
         lastGroup = -1
         lastTime = Int64.min
-        for (gi, key) in other.keys.enumerated() {
-            if key.count == 1, case .timestamp(let t) = key[0], let mine = timeIndex[t] {
-                for (a, acc) in accumulators[mine].enumerated() { acc.merge(other.accumulators[gi][a]) }
-                continue
-            }
-            scratch.removeAll(keepingCapacity: true)
-            for v in key { GroupTable.encode(v, into: &scratch) }
-            if let mine = index[scratch] {
-                for (a, acc) in accumulators[mine].enumerated() { acc.merge(other.accumulators[gi][a]) }
-            } else {
-                if key.count == 1, case .timestamp(let t) = key[0], case .bin = plan.groups[0] { timeIndex[t] = keys.count } else { index[scratch] = keys.count }
-                keys.append(key)
-                accumulators.append(other.accumulators[gi])
-            }
+        if key.count == 1, case .timestamp(let t) = key[0], let mine = timeIndex[t] {
+            for (a, acc) in accumulators[mine].enumerated() { acc.merge(accs[a]) }
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        for v in key { GroupTable.encode(v, into: &scratch) }
+        if let mine = index[scratch] {
+            for (a, acc) in accumulators[mine].enumerated() { acc.merge(accs[a]) }
+        } else {
+            if key.count == 1, case .timestamp(let t) = key[0], case .bin = plan.groups[0] { timeIndex[t] = keys.count } else { index[scratch] = keys.count }
+            keys.append(key)
+            accumulators.append(accs)
+        }
+    }
+
+    /// Writes every group's key and aggregate states.
+    func encode(into w: inout PartialWriter) {
+        w.count(keys.count)
+        for (gi, key) in keys.enumerated() {
+            for v in key { w.value(v) }
+            for acc in accumulators[gi] { acc.encode(into: &w) }
+        }
+    }
+
+    /// Adds the groups written by `encode` (from a table of the same plan).
+    func decode(from r: inout PartialReader) throws {
+        let n = try r.count()
+        for _ in 0..<n {
+            var key: [Value] = []
+            for _ in plan.groups { key.append(try r.value()) }
+            let accs = plan.specs.map { $0.makeAccumulator() }
+            for acc in accs { try acc.decode(from: &r) }
+            mergeGroup(key, accs)
         }
     }
 

@@ -1,7 +1,7 @@
-import Dispatch
-import Foundation
 import LogmillRecords
+import LogmillScan
 import LogmillSources
+import LogmillTime
 
 /// Options for running a query.
 public struct QueryOptions: Sendable {
@@ -9,12 +9,12 @@ public struct QueryOptions: Sendable {
     public var from: Int64? = nil
     public var to: Int64? = nil
     public var scan = ScanOptions()
-    /// The query's start time (epoch seconds) for `now()`.
-    public var now: Double = Date().timeIntervalSince1970
-    /// Above this many held rows a query that must keep every row says so on stderr.
+    /// Where `now()` and timings come from.
+    public var clock: any Clock = SystemClock()
+    /// The query's start time (epoch seconds) for `now()`; nil reads the clock when the run starts.
+    public var now: Double? = nil
+    /// Above this many held rows a query that must keep every row says so in its warnings.
     public var holdWarningRows = 1_000_000
-    /// Print progress on stderr every half second while the query runs (the CLI sets this on a terminal).
-    public var progress = false
     /// Folders searched for lookup tables (`<name>.csv`).
     public var lookupDirectories: [String] = [".", "lookups"]
     public init() {}
@@ -26,13 +26,29 @@ public struct QueryStatistics: Sendable {
     public var recordsMatched = 0
     public var bytesRead = 0
     public var bytesDecompressed = 0
-    public var files = 0
+    public var objects = 0
     /// Lines that did not fit their input's format (still queried as plain messages).
     public var parseFailures = 0
-    /// Where the first few parse failures were, as `file:offset`.
+    /// Where the first few parse failures were, as `object: byte offset: what`.
     public var failureSamples: [String] = []
+    /// Matched records that carry no time, so no window could hold them (windowed scans only).
+    public var untimedRecords = 0
     public var rowsHeld = 0
     public var seconds = 0.0
+    public init() {}
+
+    public mutating func merge(_ o: QueryStatistics) {
+        recordsScanned += o.recordsScanned
+        recordsMatched += o.recordsMatched
+        bytesRead += o.bytesRead
+        bytesDecompressed += o.bytesDecompressed
+        objects += o.objects
+        parseFailures += o.parseFailures
+        failureSamples = Array((failureSamples + o.failureSamples).prefix(5))
+        untimedRecords += o.untimedRecords
+        rowsHeld += o.rowsHeld
+        seconds += o.seconds
+    }
 }
 
 /// A query's result: column names and rendered-ready rows.
@@ -42,9 +58,23 @@ public struct QueryResult {
     public var statistics: QueryStatistics
     /// Problems met while reading (corrupt gzip, unreadable files) and notes about the run.
     public var warnings: [String]
+    /// Facts worth telling that are not problems (they never change an exit status).
+    public var notices: [String] = []
 }
 
-/// Compiles and runs Insights queries over inputs.
+/// What a scan produced before the table phase: one partial for the whole scan, or one per window.
+public struct QueryScan {
+    /// Partials by window, when the scan was windowed (windows that received no record are absent).
+    public var windows: [Window: QueryPartial]
+    /// The partial of an unwindowed scan.
+    public var whole: QueryPartial?
+    public var statistics: QueryStatistics
+    /// Problems that stopped reading part of an input.
+    public var warnings: [String]
+}
+
+/// Compiles Insights queries and runs them: a plan, consumers that turn records into mergeable
+/// partial results (per window when asked), and the table phase that finishes a partial into rows.
 public final class QueryEngine {
     public let plan: QueryPlan
     public let options: QueryOptions
@@ -79,113 +109,134 @@ public final class QueryEngine {
         return try compiler.plan()
     }
 
-    /// Runs the query over files (expanded by `InputResolver`).
-    public func run(_ inputs: [InputFile]) -> QueryResult {
-        let started = Date()
+    /// An empty partial of this query (to merge others into).
+    public func emptyPartial() -> QueryPartial { QueryPartial(plan: plan) }
+
+    /// Reads a partial stored with `QueryPartial.encoded()` by this same query.
+    public func partial(from bytes: [UInt8]) throws -> QueryPartial { try QueryPartial(plan: plan, bytes: bytes) }
+
+    /// Reads `objects` once. With `windows`, every matched record goes to the partial of the aligned
+    /// window of that period holding its `@timestamp` (records without a time are counted, not placed);
+    /// without, to one partial for the whole scan.
+    public func scan(_ objects: [SourceObject], windows period: Period? = nil) -> QueryScan {
+        let clock = options.clock
+        let started = clock.milliseconds()
+        let now = options.now ?? clock.seconds()
+        let driver = ScanDriver(options: options.scan)
         // Each worker gets its own compiled plan: sharing one object graph between threads makes
-        // every retain and release of it contend for the same cache lines.
-        let workers = (0..<max(1, options.scan.workers)).map { k in
-            Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin, lookups: options.lookupDirectories)) ?? plan, options: options)
+        // every retain and release of it contend for the same cache lines. Each worker's plan has
+        // the same signature, so their partials merge.
+        let workers = (0..<driver.maxWorkers).map { k in
+            Worker(plan: k == 0 ? plan : (try? QueryEngine.compile(plan.query, origin: origin, lookups: options.lookupDirectories)) ?? plan,
+                   options: options, now: now, windows: period)
         }
-        let meter = ProgressMeter(total: inputs.allSatisfy { $0.size != nil } ? inputs.reduce(0) { $0 + ($1.size ?? 0) } : nil)
-        if options.progress { for w in workers { w.meter = meter }; meter.start() }
-        let report = Scanner(options: options.scan).scan(inputs, consumers: workers)
-        meter.stop()
+        let report = driver.scan(objects, consumers: workers)
         var stats = QueryStatistics()
         stats.bytesRead = report.bytesRead
         stats.bytesDecompressed = report.bytesDecompressed
-        stats.files = report.files
+        stats.objects = report.objects
         for w in workers {
             stats.recordsScanned += w.scanned
             stats.recordsMatched += w.matched
             stats.parseFailures += w.failures
+            stats.untimedRecords += w.untimed
             stats.failureSamples += w.failureSamples
         }
         stats.failureSamples = Array(stats.failureSamples.prefix(5))
         var warnings = report.errors
-        // Merge the workers' partial results.
-        var rows: [Row]
-        switch plan.boundary {
-        case .stats:
-            let table = workers[0].groups!
-            for w in workers.dropFirst() { table.merge(w.groups!) }
-            rows = table.rows(now: options.now)
-        case .collect(_, _, let order, let limit):
-            let rowOrder = RowOrder(keys: order)
-            if let limit {
-                var top = TopRows(order: rowOrder, limit: limit)
-                for w in workers { for r in w.top!.heap { top.insert(r) } }
-                rows = top.sorted()
-            } else {
-                rows = workers.flatMap { $0.all }
-                rows.sort(by: rowOrder.before)
+        if report.cancelled { warnings.append("the scan was cancelled before it read everything") }
+        var result = QueryScan(windows: [:], whole: nil, statistics: stats, warnings: warnings)
+        if let period {
+            for w in workers {
+                for (start, partial) in w.partials {
+                    let window = period.window(containing: start)
+                    if let mine = result.windows[window] { mine.merge(partial) } else { result.windows[window] = partial }
+                }
             }
+        } else {
+            let whole = workers[0].whole!
+            for w in workers.dropFirst() { whole.merge(w.whole!) }
+            result.whole = whole
         }
+        result.statistics.seconds = Double(clock.milliseconds() - started) / 1000
+        return result
+    }
+
+    /// Runs the table phase on a partial and projects the output columns. `window` is the time range
+    /// the query functions that ask for the query's window see (defaults to `--from`/`--to`).
+    public func finish(_ partial: QueryPartial, window: Window? = nil, statistics: QueryStatistics = QueryStatistics(),
+                       warnings: [String] = []) -> QueryResult {
+        let now = options.now ?? options.clock.seconds()
+        var stats = statistics
+        var notices: [String] = []
+        var rows = partial.boundaryRows(now: now)
         stats.rowsHeld = rows.count
         if rows.count > options.holdWarningRows {
-            warnings.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
+            notices.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
         }
-        rows = TablePhase(plan: plan, now: options.now, window: (options.from, options.to)).run(plan.tableOps, rows)
-        // Project the output columns.
-        let ctx = EvalContext(slotCount: 0, now: options.now)
-        ctx.windowStart = options.from
-        ctx.windowEnd = options.to
+        let span: (Int64?, Int64?) = window.map { ($0.start, $0.end - 1) } ?? (options.from, options.to)
+        rows = TablePhase(plan: plan, now: now, window: span).run(plan.tableOps, rows)
+        let ctx = EvalContext(slotCount: 0, now: now)
+        ctx.windowStart = span.0
+        ctx.windowEnd = span.1
         let out: [[Value]] = rows.map { row in
             ctx.slots = row.values
             return plan.projection.map { ctx.eval($0.expr).owned() }
         }
-        stats.seconds = Date().timeIntervalSince(started)
-        return QueryResult(columns: plan.columns, rows: out, statistics: stats, warnings: warnings)
+        return QueryResult(columns: plan.columns, rows: out, statistics: stats, warnings: warnings, notices: notices)
+    }
+
+    /// Reads `objects` and answers the query over all of them.
+    public func run(_ objects: [SourceObject]) -> QueryResult {
+        let scanned = scan(objects)
+        return finish(scanned.whole!, statistics: scanned.statistics, warnings: scanned.warnings)
     }
 }
 
-/// One worker's share of the per-record phase.
+/// One worker's share of the per-record phase: a scan consumer that folds records into partials.
 final class Worker: BlockConsumer {
     let plan: QueryPlan
     let ctx: EvalContext
     let decoder = RecordDecoder()
     let documents = DocumentDecoder()
-    var meter: ProgressMeter?
     let from: Int64, to: Int64
-    var groups: GroupTable?
-    var top: TopRows?
-    var all: [Row] = []
-    var collectColumns: [CExpr] = []
-    var scanned = 0, matched = 0, failures = 0
+    /// The partial of an unwindowed scan.
+    var whole: QueryPartial?
+    /// Partials by window start, when windowed.
+    var partials: [Int64: QueryPartial] = [:]
+    private let period: Period?
+    private var current: QueryPartial? = nil
+    private var currentStart = Int64.min
+    var scanned = 0, matched = 0, failures = 0, untimed = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
     private var tokens: [Range<Int>] = []
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
 
-    init(plan: QueryPlan, options: QueryOptions) {
+    init(plan: QueryPlan, options: QueryOptions, now: Double, windows: Period?) {
         self.plan = plan
-        ctx = EvalContext(slotCount: plan.slotCount, now: options.now)
+        ctx = EvalContext(slotCount: plan.slotCount, now: now)
         ctx.lambdaWanted = plan.lambdaWanted
         ctx.windowStart = options.from
         ctx.windowEnd = options.to
         from = options.from ?? Int64.min
         to = options.to ?? Int64.max
-        switch plan.boundary {
-        case .stats(let sp): groups = GroupTable(plan: sp)
-        case .collect(let columns, _, let order, let limit):
-            collectColumns = columns
-            if let limit { top = TopRows(order: RowOrder(keys: order), limit: limit) }
-        }
+        period = windows
+        if windows == nil { whole = QueryPartial(plan: plan) }
         literals = plan.prefilter?.literals ?? []
     }
 
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
         ctx.input = input
         let n = block.count
-        meter?.add(n)
         if !input.format.isLineFramed {
             let before = documents.failures
             scanned += documents.forEachRecord(block, input: input, offset: offset) { r in evaluate(r, input) }
             let bad = documents.failures - before
             if bad > 0 {
                 failures += bad
-                if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): \(bad) malformed \(input.format.rawValue) record(s)") }
+                if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): \(bad) malformed \(input.format.rawValue) record(s)") }
             }
             return
         }
@@ -233,7 +284,7 @@ final class Worker: BlockConsumer {
         if input.isPositional && input.isHeader(line) { return }
         if !decoder.decode(line, format: input.format, offset: offset) {
             failures += 1
-            if failureSamples.count < 5 { failureSamples.append("\(input.path): byte \(offset): not a \(input.format.rawValue) line") }
+            if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): not a \(input.format.rawValue) line") }
         }
         var r = decoder.record
         if r.timestamp == Record.absent && input.isPositional, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
@@ -251,13 +302,22 @@ final class Worker: BlockConsumer {
             if !RowOps.apply(op, ctx) { return }
         }
         matched += 1
-        if let groups {
-            groups.add(ctx, timestamp: r.timestamp)
+        let sequence = UInt64(input.ordinal) << 40 | UInt64(offset)
+        if let whole {
+            whole.add(ctx, timestamp: r.timestamp, sequence: sequence)
             return
         }
-        let row = Row(values: collectColumns.map { ctx.eval($0).owned() }, timestamp: r.timestamp,
-                      sequence: UInt64(input.index) << 40 | UInt64(offset))
-        if top != nil { top!.insert(row) } else { all.append(row) }
+        guard r.timestamp != Record.absent, let period else { untimed += 1; return }
+        let start = period.floor(r.timestamp)
+        if start != currentStart || current == nil {
+            if let found = partials[start] { current = found } else {
+                let p = QueryPartial(plan: plan)
+                partials[start] = p
+                current = p
+            }
+            currentStart = start
+        }
+        current!.add(ctx, timestamp: r.timestamp, sequence: sequence)
     }
 }
 
@@ -412,52 +472,3 @@ struct TablePhase {
     }
 }
 
-/// Shows how far a long query has got, on stderr: bytes processed, of the total when known.
-final class ProgressMeter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = 0
-    private let total: Int?
-    private var timer: DispatchSourceTimer?
-    private var shown = false
-    private let started = Date()
-
-    init(total: Int?) { self.total = total }
-
-    func add(_ n: Int) {
-        lock.lock()
-        done += n
-        lock.unlock()
-    }
-
-    func start() {
-        let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
-        t.schedule(deadline: .now() + 1, repeating: 0.5)
-        t.setEventHandler { [weak self] in self?.show() }
-        t.resume()
-        timer = t
-    }
-
-    private func show() {
-        lock.lock()
-        let d = done
-        lock.unlock()
-        let mb = Double(d) / 1_000_000
-        let rate = mb / max(0.001, Date().timeIntervalSince(started))
-        var line = String(format: "\rlogmill: %.0f MB", mb)
-        if let total, total > 0 { line += String(format: " of %.0f MB (%.0f%%)", Double(total) / 1_000_000, min(100, Double(d) * 100 / Double(total))) }
-        line += String(format: ", %.0f MB/s ", rate)
-        FileHandle.standardError.write(Data(line.utf8))
-        lock.lock()
-        shown = true
-        lock.unlock()
-    }
-
-    func stop() {
-        timer?.cancel()
-        timer = nil
-        lock.lock()
-        let wasShown = shown
-        lock.unlock()
-        if wasShown { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
-    }
-}

@@ -63,10 +63,13 @@ public final class QueryPlan {
     /// Whether the table phase starts from collected rows that need the default newest-first order.
     let needsDefaultOrder: Bool
     public let query: Query
+    /// Identifies the query in stored partial results.
+    let signature: UInt64
 
     init(query: Query, recordOps: [RowOp], boundary: Boundary, tableOps: [TableOp], projection: [(String, CExpr)],
          slotCount: Int, prefilter: Prefilter?, needsDefaultOrder: Bool) {
         self.query = query
+        self.signature = QueryPlan.signature(of: query)
         self.recordOps = recordOps
         self.boundary = boundary
         self.tableOps = tableOps

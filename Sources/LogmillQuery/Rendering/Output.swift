@@ -107,7 +107,7 @@ public enum ResultWriter {
         var out = "records scanned: \(s.recordsScanned), matched: \(s.recordsMatched)"
         out += "; bytes read: \(mb(s.bytesRead))"
         if s.bytesDecompressed > 0 { out += " (\(mb(s.bytesDecompressed)) decompressed)" }
-        out += "; files: \(s.files); lines not fitting their format: \(s.parseFailures)"
+        out += "; files: \(s.objects); lines not fitting their format: \(s.parseFailures)"
         out += "; rows held: \(s.rowsHeld)"
         out += String(format: "; %.3f s", s.seconds)
         if s.seconds > 0 { out += String(format: " (%.0f MB/s)", Double(s.bytesRead) / 1_000_000 / s.seconds) }

@@ -1,57 +1,120 @@
 import Dispatch
 import Foundation
 import LogmillDecode
+import LogmillRecords
 import LogmillSources
 
-/// Receives blocks of whole lines from the scanner. One consumer per worker; a consumer is only
+/// Receives blocks of whole records from the scan. One consumer per worker; a consumer is only
 /// ever called from one thread at a time.
 public protocol BlockConsumer: AnyObject {
-    /// `block` holds complete lines (the last may lack its newline at the end of an input).
-    /// `offset` is the position of `block[0]` in the input's decoded bytes.
+    /// `block` holds complete records (the last may lack its newline at the end of an object).
+    /// `offset` is the position of `block[0]` in the object's decoded bytes.
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int)
 }
 
 /// Settings for a scan.
 public struct ScanOptions: Sendable {
-    /// Bytes read per call; blocks grow beyond it only to hold a longer line.
+    /// Bytes read per call; blocks grow beyond it only to hold a longer record.
     public var chunkSize = 1 << 20
-    /// Worker threads.
-    public var workers = ProcessInfo.processInfo.activeProcessorCount
-    /// Uncompressed files larger than this are split between workers.
+    /// Most workers this scan may use; the process-wide `WorkerBudget` may grant fewer.
+    public var workers = WorkerBudget.shared.capacity
+    /// Uncompressed objects larger than this are split between workers.
     public var splitSize = 8 << 20
-    /// Forces one format for every input instead of detecting it per file.
+    /// Forces one format for every object instead of detecting it per object.
     public var format: LogFormat? = nil
-    /// `@log` for inputs by path; an input not listed gets its path.
-    public var logGroups: [String: String] = [:]
+    /// Checked between blocks: once cancelled, workers stop at the next block.
+    public var cancellation: ScanCancellation? = nil
+    /// Told what the scan is doing (the CLI renders it; the library prints nothing).
+    public var events: ScanEventHandler? = nil
+    /// The worker budget to draw from (tests give a small one).
+    public var budget: WorkerBudget = .shared
     public init() {}
+}
+
+/// What a scan reports while it runs.
+public enum ScanEvent: Sendable {
+    /// The scan has this many objects and, when every size is known, this many raw bytes to read.
+    case planned(objects: Int, bytes: Int?)
+    /// A worker read this many more raw bytes.
+    case read(bytes: Int)
+    /// An object was read to its end (or its part was).
+    case finished(object: String)
+}
+
+public typealias ScanEventHandler = @Sendable (ScanEvent) -> Void
+
+/// Asks a scan to stop; workers notice between blocks.
+public final class ScanCancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+    public init() {}
+    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+}
+
+/// The worker threads this process may run at once, shared by everything that scans (a daemon's
+/// jobs, a backfill's windows), so that several scans never oversubscribe the cores.
+public final class WorkerBudget: @unchecked Sendable {
+    public static let shared = WorkerBudget(capacity: ProcessInfo.processInfo.activeProcessorCount)
+    /// The most workers ever allowed at once.
+    public let capacity: Int
+    private let condition = NSCondition()
+    private var inUse = 0
+
+    public init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Takes at least one worker (waiting for one if none is free) and up to `wanted` if free.
+    public func acquire(upTo wanted: Int) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while inUse >= capacity { condition.wait() }
+        let granted = max(1, min(wanted, capacity - inUse))
+        inUse += granted
+        return granted
+    }
+
+    public func release(_ n: Int) {
+        condition.lock()
+        inUse -= n
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Workers in use now (tests).
+    public var busy: Int { condition.lock(); defer { condition.unlock() }; return inUse }
 }
 
 /// Totals of a scan, for `--stats` and error reports.
 public struct ScanReport: Sendable {
     public var bytesRead = 0
     public var bytesDecompressed = 0
-    public var files = 0
-    /// Problems that stopped reading part of an input (corrupt gzip, unreadable file); the rest was still read.
+    public var objects = 0
+    /// Problems that stopped reading part of an object (corrupt gzip, unreadable file); the rest was still read.
     public var errors: [String] = []
+    /// The format detected (or forced) per object name.
     public var formats: [String: LogFormat] = [:]
+    /// Whether the scan stopped early because it was cancelled.
+    public var cancelled = false
     public init() {}
     public mutating func merge(_ o: ScanReport) {
         bytesRead += o.bytesRead
         bytesDecompressed += o.bytesDecompressed
-        files += o.files
+        objects += o.objects
         errors += o.errors
         formats.merge(o.formats) { a, _ in a }
+        cancelled = cancelled || o.cancelled
     }
 }
 
-/// Reads inputs in fixed-size chunks on several threads and hands whole lines to consumers.
-/// Memory is bounded by `workers × (chunkSize + longest line)`, whatever the input size.
-public final class Scanner {
+/// Runs scans: reads objects in fixed-size chunks on the workers the budget grants and hands blocks of
+/// whole records to consumers. Memory is bounded by `workers × (chunkSize + longest record)`, whatever
+/// the input size. Large seekable objects are split into record-aligned parts.
+public final class ScanDriver {
     public let options: ScanOptions
     public init(options: ScanOptions = ScanOptions()) { self.options = options }
 
     private struct Task {
-        let input: InputFile
+        let input: SourceObject
         let index: Int
         let range: Range<Int>?
         let format: LogFormat?
@@ -59,15 +122,20 @@ public final class Scanner {
         let isFirstPart: Bool
     }
 
-    /// Scans `inputs`, calling `consumers[w]` from worker `w`. Returns the merged report.
-    public func scan(_ inputs: [InputFile], consumers: [BlockConsumer]) -> ScanReport {
+    /// The most consumers a scan can use: make that many, and `scan` calls as many as it was granted.
+    public var maxWorkers: Int { max(1, min(options.workers, options.budget.capacity)) }
+
+    /// Scans `inputs`, calling `consumers[w]` from worker `w` (only as many workers as the budget
+    /// grants, at most `consumers.count`). Returns the merged report.
+    public func scan(_ inputs: [SourceObject], consumers: [BlockConsumer]) -> ScanReport {
         var tasks: [Task] = []
         var report = ScanReport()
+        let events = options.events
         for (index, input) in inputs.enumerated() {
-            if !input.isStandardInput, let size = input.size, size > options.splitSize, consumers.count > 1 {
+            if input.isSeekable, let size = input.size, size > options.splitSize, consumers.count > 1 {
                 // Peek to learn whether it is compressed and which format it holds.
                 do {
-                    let (stream, compressed) = try openDecoded(path: input.path)
+                    let (stream, compressed) = try decoded(try input.open(), name: input.name)
                     let head = try readPrefix(of: stream, count: 64 * 1024)
                     let format = options.format ?? head.withUnsafeBytes { FormatDetector.detect($0) }
                     if !compressed && format.isLineFramed {
@@ -88,14 +156,18 @@ public final class Scanner {
             }
             tasks.append(Task(input: input, index: index, range: nil, format: options.format, logType: nil, isFirstPart: true))
         }
+        let sizes = inputs.map(\.size)
+        events?(.planned(objects: inputs.count, bytes: sizes.contains(where: { $0 == nil }) ? nil : sizes.reduce(0) { $0 + $1! }))
         let lock = NSLock()
         nonisolated(unsafe) var next = 0
         nonisolated(unsafe) var reports = [ScanReport](repeating: ScanReport(), count: consumers.count)
-        let workerCount = min(consumers.count, max(1, tasks.count))
+        let wanted = min(consumers.count, options.workers, max(1, tasks.count))
+        let workerCount = options.budget.acquire(upTo: wanted)
+        defer { options.budget.release(workerCount) }
         let chunk = options.chunkSize
-        let groups = options.logGroups
         let box = ConsumerBox(consumers)
         let taskList = tasks
+        let cancellation = options.cancellation
         DispatchQueue.concurrentPerform(iterations: workerCount) { w in
             var local = ScanReport()
             let buffer = GrowableBuffer(capacity: chunk)
@@ -105,7 +177,9 @@ public final class Scanner {
                 next += 1
                 lock.unlock()
                 guard t < taskList.count else { break }
-                Scanner.run(taskList[t], chunk: chunk, groups: groups, buffer: buffer, consumer: box.consumers[w], report: &local)
+                if cancellation?.isCancelled == true { local.cancelled = true; break }
+                ScanDriver.run(taskList[t], chunk: chunk, buffer: buffer, consumer: box.consumers[w], events: events,
+                               cancellation: cancellation, report: &local)
             }
             buffer.free()
             lock.lock()
@@ -116,29 +190,27 @@ public final class Scanner {
         return report
     }
 
-    private static func run(_ task: Task, chunk: Int, groups: [String: String], buffer: GrowableBuffer, consumer: BlockConsumer, report: inout ScanReport) {
-        let path = task.input.path
+    private static func run(_ task: Task, chunk: Int, buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
+                            cancellation: ScanCancellation?, report: inout ScanReport) {
+        let object = task.input
+        let path = object.name
         let stream: ByteStream
         var compressed = false
         do {
             if let r = task.range {
                 // Start one byte early: a line belongs to the part its first byte falls in.
-                stream = try FileStream(path: path, range: max(0, r.lowerBound - 1)..<(task.input.size ?? r.upperBound))
-            } else if path == "-" {
-                let s = try FileStream(path: "-")
-                let head = try readPrefix(of: s, count: 2)
-                let replay = PrefixedStream(prefix: head, base: s)
-                if isGzip(head) { stream = try GzipStream(base: replay, path: "(stdin)"); compressed = true } else { stream = replay }
+                stream = try object.open(range: max(0, r.lowerBound - 1)..<(object.size ?? r.upperBound))
             } else {
-                (stream, compressed) = try openDecoded(path: path)
+                (stream, compressed) = try decoded(try object.open(), name: path)
             }
         } catch {
             report.errors.append("\(error)")
             return
         }
-        if task.isFirstPart { report.files += 1 }
+        if task.isFirstPart { report.objects += 1 }
         var format = task.format
-        var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(path, task.index, f, groups, $0) } }
+        var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(object, task.index, f, $0) } }
+        var lastRead = 0
         var filled = 0
         var absolute = task.range.map { max(0, $0.lowerBound - 1) } ?? 0   // decoded offset of buffer[0]
         var skipFirstLine = (task.range?.lowerBound ?? 0) > 0
@@ -148,12 +220,16 @@ public final class Scanner {
             report.bytesRead += stream.bytesRead
             if let g = stream as? GzipStream { report.bytesDecompressed += g.bytesDecompressed }
             else if !compressed { report.bytesDecompressed += 0 }
+            events?(.read(bytes: stream.bytesRead - lastRead))
+            events?(.finished(object: path))
         }
         while !eof {
+            if cancellation?.isCancelled == true { report.cancelled = true; return }
             if filled == buffer.capacity { buffer.grow() }
             do {
                 let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[filled..<buffer.capacity]))
                 if n == 0 { eof = true } else { filled += n }
+                if let events, stream.bytesRead - lastRead >= chunk { events(.read(bytes: stream.bytesRead - lastRead)); lastRead = stream.bytesRead }
             } catch {
                 report.errors.append("\(error)")
                 eof = true
@@ -174,7 +250,7 @@ public final class Scanner {
                 let head = UnsafeRawBufferPointer(rebasing: view[start..<filled])
                 let f = format ?? FormatDetector.detect(head)
                 format = f
-                context = makeContext(path, task.index, f, groups, FormatDetector.detectLogType(head, format: f))
+                context = makeContext(object, task.index, f, FormatDetector.detectLogType(head, format: f))
                 report.formats[path] = f
             } else if task.isFirstPart && report.formats[path] == nil {
                 report.formats[path] = format
@@ -207,10 +283,9 @@ public final class Scanner {
         }
     }
 
-    private static func makeContext(_ path: String, _ index: Int, _ format: LogFormat, _ groups: [String: String], _ logType: LogType) -> InputContext {
-        let shown = path == "-" ? "(stdin)" : path
-        return InputContext(path: shown, index: index, format: format,
-                            logStream: InputContext.streamFromPath(path), logGroup: groups[path] ?? shown, logType: logType)
+    private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType) -> InputContext {
+        InputContext(name: object.name, ordinal: index, format: format, logStream: object.labels[SourceLabel.logStream],
+                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType)
     }
 }
 

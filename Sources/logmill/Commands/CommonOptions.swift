@@ -1,0 +1,42 @@
+import LogmillQuery
+import LogmillRecords
+import LogmillScan
+import LogmillTime
+
+/// Options several commands share, declared once so they parse, bound and read alike everywhere.
+enum CommonOptions {
+    static let from = OptionSpec("from", value: "TIME", "only records at or after TIME (ISO-8601, e.g. 2026-11-01T00:00:00Z)")
+    static let to = OptionSpec("to", value: "TIME", "only records at or before TIME")
+    static let now = OptionSpec("now", value: "TIME", "take TIME as the current time (for now() and datums without a time column)")
+    static let workers = OptionSpec("workers", value: "N", "threads to use, 1 to \(maxWorkers) (default: all cores)")
+    static let stats = OptionSpec("stats", "print records scanned/matched, bytes and time to stderr")
+    static let logFormat = OptionSpec("log-format", value: "FORMAT",
+                                      "force the input format: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))\n(default: detect per file)")
+
+    /// The one bound on worker threads, whatever the command.
+    static let maxWorkers = 256
+
+    static func time(_ parsed: ParsedOptions, _ name: String) throws -> Int64? {
+        guard let v = parsed.value(name) else { return nil }
+        guard let t = Timestamps.parseISO8601(v) else { throw UsageError("--\(name): '\(v)' is not an ISO-8601 time (e.g. 2026-11-01T00:00:00Z)") }
+        return t
+    }
+
+    /// Applies `--from`, `--to`, `--now`, `--workers` and `--log-format` to query options.
+    static func apply(_ parsed: ParsedOptions, to options: inout QueryOptions) throws {
+        options.from = try time(parsed, "from")
+        options.to = try time(parsed, "to")
+        if let f = options.from, let t = options.to, f > t { throw UsageError("--from is after --to") }
+        if let now = try time(parsed, "now") { options.clock = ManualClock(milliseconds: now) }
+        if let lf = parsed.value("log-format") {
+            guard let f = LogFormat(rawValue: lf) else {
+                throw UsageError("unknown log format '\(lf)'; use one of: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.scan.format = f
+        }
+        if let w = parsed.value("workers") {
+            guard let n = Int(w), n >= 1, n <= maxWorkers else { throw UsageError("--workers takes a number from 1 to \(maxWorkers)") }
+            options.scan.workers = n
+        }
+    }
+}
