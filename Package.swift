@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources"]),
-        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillQuery", "LogmillRecords", "LogmillDigest"]),
+        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest"]),
         // A scripted HTTP server on 127.0.0.1 shared by the AWS and sink tests.
         .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
