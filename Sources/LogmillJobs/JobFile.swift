@@ -1,4 +1,5 @@
 import Foundation
+import LogmillTime
 import LogmillMetrics
 import LogmillSinks
 
@@ -26,7 +27,7 @@ public struct JobFile: Sendable {
     public var path: String
     public var name: String
     /// The period of `schedule: every 5m`, or nil when the job has none.
-    public var schedule: String?
+    public var schedule: Period?
     public var sources: [Source]
     public var mapping: MetricMapping
     public var sinks: [SinkSpec]
@@ -34,6 +35,9 @@ public struct JobFile: Sendable {
     /// The line on which the query text starts, so query errors point into the job file.
     public var queryLine: Int
     public var format: String?
+    /// The line each metric, dimension and the timestamp column were declared on, for errors found
+    /// later (when the query's columns are known): `metric:NAME`, `dimension:NAME`, `timestamp`.
+    public var declarationLines: [String: Int] = [:]
 
     /// A problem in a job file, as `file:line: message`.
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -69,8 +73,11 @@ public struct JobFile: Sendable {
     }
 
     public static func parse(_ text: String, path: String) throws -> JobFile {
-        let lines = text.components(separatedBy: "\n")
-        var name: String? = nil, schedule: String? = nil, namespace: String? = nil, timestampColumn: String? = nil
+        // CRLF files (written on Windows) read as LF files.
+        // ("\r\n" is one Character in Swift, so it is replaced before splitting.)
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        var declared: [String: Int] = [:]
+        var name: String? = nil, schedule: Period? = nil, namespace: String? = nil, timestampColumn: String? = nil
         var period: String? = nil, format: String? = nil
         var sources: [Source] = []
         var metrics: [MetricMapping.Metric] = []
@@ -94,10 +101,10 @@ public struct JobFile: Sendable {
             case "name": name = value
             case "schedule":
                 let words = value.split(separator: " ")
-                guard words.count == 2, words[0] == "every", isPeriod(String(words[1])) else {
-                    throw fail(n, "schedule must be 'every <period>', e.g. 'every 5m'")
+                guard words.count == 2, words[0] == "every", let p = Period.parse(String(words[1])) else {
+                    throw fail(n, "schedule must be 'every <period>', e.g. 'every 5m' (periods: 30s, 5m, 1h, 1d, 1w, 1mo)")
                 }
-                schedule = String(words[1])
+                schedule = p
             case "source", "sources":
                 let words = value.split(separator: " ").map(String.init)
                 if let asIndex = words.firstIndex(of: "as") {
@@ -112,21 +119,32 @@ public struct JobFile: Sendable {
                     throw fail(n, "namespace must be 1 to 255 characters and not start with 'AWS/' or ':'")
                 }
                 namespace = value
-            case "metric": metrics.append(try parseMetric(value, line: n, fail: fail))
+            case "metric":
+                let m = try parseMetric(value, line: n, fail: fail)
+                if let first = declared["metric:" + m.name] { throw fail(n, "metric '\(m.name)' is declared twice (first on line \(first))") }
+                declared["metric:" + m.name] = n
+                metrics.append(m)
             case "dimension":
                 guard let eq = value.firstIndex(of: "=") else { throw fail(n, "write 'dimension: Name = column' or 'dimension: Name = \"constant\"'") }
                 let dn = value[..<eq].trimmingCharacters(in: .whitespaces)
                 let dv = value[value.index(after: eq)...].trimmingCharacters(in: .whitespaces)
                 guard !dn.isEmpty, !dv.isEmpty else { throw fail(n, "dimension needs a name and a column") }
+                if let first = declared["dimension:" + dn] { throw fail(n, "dimension '\(dn)' is declared twice (first on line \(first))") }
+                declared["dimension:" + dn] = n
+                guard declared.keys.filter({ $0.hasPrefix("dimension:") }).count <= 30 else {
+                    throw fail(n, "more than 30 dimensions; CloudWatch allows at most 30")
+                }
                 if dv.hasPrefix("\""), dv.hasSuffix("\""), dv.count >= 2 {
                     dimensions.append((dn, .constant(String(dv.dropFirst().dropLast()))))
                 } else {
                     dimensions.append((dn, .column(dv)))
                 }
-            case "timestamp": timestampColumn = value
+            case "timestamp":
+                timestampColumn = value
+                declared["timestamp"] = n
             case "period":
-                guard isPeriod(value) else { throw fail(n, "period must look like 5m, 1h or 1d") }
-                period = value
+                guard let p = Period.parse(value) else { throw fail(n, "period must look like 30s, 5m, 1h, 1d or 1w") }
+                period = p.description
             case "format": format = value
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
@@ -149,15 +167,10 @@ public struct JobFile: Sendable {
         guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
         let jobName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let mapping = MetricMapping(namespace: ns, metrics: metrics, dimensions: dimensions, timestampColumn: timestampColumn,
-                                    period: period ?? schedule ?? "5m")
+                                    period: period ?? schedule?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [SinkSpec(kind: "table", arguments: [], line: 0)] : sinks,
-                       query: query, queryLine: ql, format: format)
-    }
-
-    static func isPeriod(_ s: String) -> Bool {
-        guard let digits = s.firstIndex(where: { !$0.isNumber }), digits != s.startIndex else { return false }
-        return ["ms", "s", "m", "h", "d"].contains(String(s[digits...]))
+                       query: query, queryLine: ql, format: format, declarationLines: declared)
     }
 
     /// `Name = column [unit U] [resolution 1|60]` or `Name = statistics(field) …`.
@@ -193,5 +206,34 @@ public struct JobFile: Sendable {
             }
         }
         return MetricMapping.Metric(name: name, source: source, unit: unit, storageResolution: resolution)
+    }
+}
+
+extension JobFile {
+    /// Checks the mapping against the columns the query produces: every metric, dimension and the
+    /// timestamp column must be one of them. Throws with the line of the declaration.
+    public func check(columns: [String]) throws {
+        let known = Set(columns)
+        let shown = columns.filter { !$0.hasPrefix("__") }.joined(separator: ", ")
+        func need(_ column: String, _ key: String, _ what: String) throws {
+            guard known.contains(column) else {
+                throw ParseError(path: path, line: declarationLines[key] ?? 0,
+                                 message: "\(what) names the column '\(column)', which the query does not produce; its columns are: \(shown)")
+            }
+        }
+        for m in mapping.metrics {
+            if case .column(let c) = m.source { try need(c, "metric:" + m.name, "metric '\(m.name)'") }
+        }
+        for d in mapping.dimensions {
+            if case .column(let c) = d.source { try need(c, "dimension:" + d.name, "dimension '\(d.name)'") }
+        }
+        if let t = mapping.timestampColumn { try need(t, "timestamp", "timestamp") }
+        if mapping.dimensions.isEmpty {
+            let metricColumns = Set(mapping.metrics.compactMap { m -> String? in if case .column(let c) = m.source { return c }; return nil })
+            let implied = columns.filter { !$0.hasPrefix("__") && !metricColumns.contains($0) }
+            if implied.count > 31 {
+                throw ParseError(path: path, line: queryLine, message: "the query's \(implied.count) non-metric columns would become dimensions; CloudWatch allows at most 30 (declare 'dimension:' lines)")
+            }
+        }
     }
 }

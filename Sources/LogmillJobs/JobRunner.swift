@@ -25,7 +25,9 @@ public struct JobRunner {
         do {
             let parsed = try QueryParser.parse(job.query)
             let query = parsed.addingAggregates(job.mapping.hiddenAggregates, period: job.mapping.period, groupFields: job.mapping.dimensionColumns)
-            return try QueryEngine(query: query, origin: job.path, options: options)
+            let engine = try QueryEngine(query: query, origin: job.path, options: options)
+            try job.check(columns: engine.plan.columns)
+            return engine
         } catch let e as QueryError {
             // Point into the job file: the query starts at `queryLine`.
             let loc = e.location.map { SourceLocation(offset: $0.offset, line: $0.line + job.queryLine - 1, column: $0.column) }

@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+import LogmillJobs
+import LogmillQuery
+import LogmillTime
+
+/// What a job file means, and everything `validate` can know without reading a log.
+final class JobModelTests: XCTestCase {
+    func parse(_ text: String) throws -> JobFile { try JobFile.parse(text, path: "t.job") }
+
+    /// Parses and plans: what `logmill validate` does.
+    func validate(_ text: String) throws { _ = try JobRunner.plan(try parse(text), options: QueryOptions()) }
+
+    func error(_ text: String) -> String? {
+        do { try validate(text); return nil } catch { return "\(error)" }
+    }
+
+    let head = "namespace: T\nsource: logs\n"
+
+    func testCRLFJobFilesReadAsLF() throws {
+        let job = try parse("namespace: T\r\nsource: logs\r\nmetric: N = n\r\nquery:\r\nstats count(*) as n by bin(5m)\r\n")
+        XCTAssertEqual(job.mapping.metrics.map(\.name), ["N"])
+        XCTAssertEqual(job.queryLine, 5)
+        XCTAssertNoThrow(try JobRunner.plan(job, options: QueryOptions()))
+    }
+
+    func testMetricsAndDimensionsMustNameColumnsTheQueryProduces() {
+        XCTAssertEqual(error(head + "metric: N = nope\nquery:\nstats count(*) as n by bin(5m)\n"),
+                       "t.job:3: error: metric 'N' names the column 'nope', which the query does not produce; its columns are: bin(5m), n")
+        XCTAssertEqual(error(head + "metric: N = n\ndimension: F = fn\nquery:\nstats count(*) as n by bin(5m), f\n"),
+                       "t.job:4: error: dimension 'F' names the column 'fn', which the query does not produce; its columns are: bin(5m), f, n")
+        XCTAssertEqual(error(head + "metric: N = n\ntimestamp: t\nquery:\nstats count(*) as n by bin(5m)\n")?.hasPrefix("t.job:4: error: timestamp names the column 't'"), true)
+        XCTAssertNil(error(head + "metric: M = statistics(@duration)\nquery:\nfilter @type = \"REPORT\"\n"), "statistic sets add their own columns")
+    }
+
+    func testDuplicatesAndLimits() {
+        XCTAssertEqual(error(head + "metric: N = n\nmetric: N = n\nquery:\nstats count(*) as n\n"),
+                       "t.job:4: error: metric 'N' is declared twice (first on line 3)")
+        XCTAssertEqual(error(head + "metric: N = n\ndimension: A = a\ndimension: A = b\nquery:\nstats count(*) as n by a, b\n"),
+                       "t.job:5: error: dimension 'A' is declared twice (first on line 4)")
+        let dims = (1...31).map { "dimension: D\($0) = \"x\"" }.joined(separator: "\n")
+        XCTAssertEqual(error(head + "metric: N = n\n" + dims + "\nquery:\nstats count(*) as n\n"),
+                       "t.job:34: error: more than 30 dimensions; CloudWatch allows at most 30")
+    }
+
+    func testOnePeriodParserForScheduleAndPeriod() throws {
+        XCTAssertEqual(try parse(head + "schedule: every 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").schedule, Period.parse("1w"))
+        XCTAssertEqual(try parse(head + "period: 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").mapping.period, "1w")
+        XCTAssertNotNil(error(head + "schedule: every 999999999999999d\nmetric: N = n\nquery:\nstats count(*) as n\n"), "no overflow trap")
+        XCTAssertNotNil(error(head + "period: 5 parsecs\nmetric: N = n\nquery:\nstats count(*) as n\n"))
+    }
+}
