@@ -93,6 +93,9 @@ public struct ScanReport: Sendable {
     public var errors: [String] = []
     /// The format detected (or forced) per object name.
     public var formats: [String: LogFormat] = [:]
+    /// A fingerprint of each object's first decoded bytes, by object name: with the object's identity it
+    /// recognises the same content under another name or after compression.
+    public var fingerprints: [String: ContentFingerprint] = [:]
     /// Whether the scan stopped early because it was cancelled.
     public var cancelled = false
     public init() {}
@@ -102,6 +105,7 @@ public struct ScanReport: Sendable {
         objects += o.objects
         errors += o.errors
         formats.merge(o.formats) { a, _ in a }
+        fingerprints.merge(o.fingerprints) { a, _ in a }
         cancelled = cancelled || o.cancelled
     }
 }
@@ -243,6 +247,9 @@ public final class ScanDriver {
                 }
                 start = nl + 1
                 skipFirstLine = false
+            }
+            if task.isFirstPart && absolute == 0 && report.fingerprints[path] == nil && (eof || filled >= ContentFingerprint.span) {
+                report.fingerprints[path] = ContentFingerprint(UnsafeRawBufferPointer(rebasing: view[0..<min(filled, ContentFingerprint.span)]))
             }
             if context == nil {
                 // Detect from what we have, once the first block is in.

@@ -158,3 +158,44 @@ final class ScanDriverControlTests: XCTestCase {
         XCTAssertEqual(counter.blocks, 0)
     }
 }
+
+/// Object identity: what survives a rename, a copy and compression.
+final class ObjectIdentityTests: XCTestCase {
+    func testIdentityFollowsRenamesAndFingerprintFollowsContentIntoGzip() throws {
+        let dir = NSTemporaryDirectory() + "logmill-identity-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = (0..<200).map { "2026-11-01T00:00:\(String(format: "%02d", $0 % 60)).000Z line \($0)\n" }.joined()
+        FileManager.default.createFile(atPath: dir + "/app.log", contents: Data(text.utf8))
+        let before = try SourceArguments.objects([dir + "/app.log"])[0]
+        try FileManager.default.moveItem(atPath: dir + "/app.log", toPath: dir + "/app.log.1")
+        let after = try SourceArguments.objects([dir + "/app.log.1"])[0]
+        XCTAssertEqual(before.identity, after.identity, "a rename keeps device and inode")
+        XCTAssertNotEqual(before.name, after.name)
+        try FileManager.default.copyItem(atPath: dir + "/app.log.1", toPath: dir + "/copy.log")
+        XCTAssertNotEqual(try SourceArguments.objects([dir + "/copy.log"])[0].identity, after.identity, "a copy is another file")
+
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gz.arguments = ["-c", "gzip -c '\(dir)/app.log.1' > '\(dir)/app.log.1.gz'"]
+        try gz.run()
+        gz.waitUntilExit()
+        let objects = try SourceArguments.objects([dir + "/app.log.1", dir + "/app.log.1.gz", dir + "/copy.log"])
+        XCTAssertEqual(objects.count, 3)
+        let report = ScanDriver(options: ScanOptions()).scan(objects, consumers: [ScanDriverControlTests.Counter()])
+        let prints = objects.map { report.fingerprints[$0.name] }
+        XCTAssertNotNil(prints[0])
+        XCTAssertEqual(prints[0], prints[1], "the decoded content is fingerprinted, so compression keeps it")
+        XCTAssertEqual(prints[0], prints[2])
+        XCTAssertEqual(prints[0]?.length, ContentFingerprint.span)
+    }
+
+    func testAFileReachedTwiceIsListedOnce() throws {
+        let dir = NSTemporaryDirectory() + "logmill-twice-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/sub/a.log", contents: Data("x\n".utf8))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.log", withDestinationPath: dir + "/sub/a.log")
+        XCTAssertEqual(try SourceArguments.objects([dir, dir + "/sub/a.log", dir + "/**/*.log"]).count, 1)
+    }
+}
