@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One input named on the command line, after directories and globs were expanded.
 public struct InputFile: Sendable, Hashable {
@@ -73,6 +76,8 @@ public enum InputResolver {
         let absolute = pattern.hasPrefix("/")
         let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var results: [String] = []
+        // Directories already walked for a `**`, by device and inode: a symlink loop is walked once.
+        var walked = Set<String>()
         func walk(_ base: String, _ index: Int) {
             if index == parts.count {
                 var isDir: ObjCBool = false
@@ -88,6 +93,10 @@ public enum InputResolver {
                 return base.hasSuffix("/") ? base + name : base + "/" + name
             }
             if part == "**" {
+                var st = stat()
+                if stat(dirPath, &st) == 0 {
+                    guard walked.insert("\(st.st_dev):\(st.st_ino):\(index)").inserted else { return }
+                }
                 walk(base, index + 1)
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: dirPath) else { return }
                 for name in names.sorted() where !name.hasPrefix(".") {

@@ -196,6 +196,7 @@ final class ObjectIdentityTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         FileManager.default.createFile(atPath: dir + "/sub/a.log", contents: Data("x\n".utf8))
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.log", withDestinationPath: dir + "/sub/a.log")
-        XCTAssertEqual(try SourceArguments.objects([dir, dir + "/sub/a.log", dir + "/**/*.log"]).count, 1)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/sub/loop", withDestinationPath: dir)
+        XCTAssertEqual(try SourceArguments.objects([dir, dir + "/sub/a.log", dir + "/**/*.log"]).count, 1, "links and a symlink loop")
     }
 }
