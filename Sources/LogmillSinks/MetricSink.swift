@@ -2,12 +2,28 @@ import Foundation
 import LogmillAWS
 import LogmillMetrics
 
-/// A destination for datums. `render` is what `--dry-run` prints; `emit` sends or writes.
+/// A destination for datums. Encoding is apart from delivery: `encode` makes the payload (what
+/// `--dry-run` prints, the datums left out and why) without any side effect; `deliver` sends or
+/// writes it and reports how that went. Neither prints anything nor throws.
 public protocol MetricSink {
     /// A short description, e.g. `prometheus out/metrics.prom`.
     var label: String { get }
-    func render(_ datums: [MetricDatum]) -> String
-    func emit(_ datums: [MetricDatum]) throws
+    func encode(_ datums: [MetricDatum]) -> SinkPayload
+    func deliver(_ payload: SinkPayload) -> SinkOutcome
+}
+
+extension MetricSink {
+    /// What `--dry-run` prints: the encoded text.
+    public func render(_ datums: [MetricDatum]) -> String { encode(datums).text }
+
+    /// Encodes and delivers.
+    public func send(_ datums: [MetricDatum]) -> SinkOutcome { deliver(encode(datums)) }
+
+    /// Encodes and delivers, throwing what went wrong (the older entry point, kept for callers
+    /// that have not moved to outcomes yet). Local rejections are not reported here.
+    public func emit(_ datums: [MetricDatum]) throws {
+        if let error = send(datums).error { throw error }
+    }
 }
 
 /// A sink that failed, naming it.
@@ -19,6 +35,33 @@ public struct SinkError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
     public var description: String { "\(sink): \(message)" }
+}
+
+/// Where the table and EMF-to-stdout sinks write. Library code prints nothing itself: the program
+/// passes `StandardOutput`, tests a `TextBuffer`.
+public protocol TextOutput: Sendable {
+    func write(_ text: String) throws
+}
+
+/// The process's standard output, for the command-line program.
+public struct StandardOutput: TextOutput {
+    public init() {}
+    public func write(_ text: String) throws { FileHandle.standardOutput.write(Data(text.utf8)) }
+}
+
+/// Text collected in memory (tests, embedding).
+public final class TextBuffer: TextOutput, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = ""
+    public init() {}
+    public func write(_ text: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        collected += text
+    }
+    public var text: String {
+        lock.lock(); defer { lock.unlock() }
+        return collected
+    }
 }
 
 /// Formats numbers for text outputs: integral values without a fraction, others with the shortest round-trip digits.
@@ -45,45 +88,24 @@ public func writeAtomically(_ text: String, to path: String) throws {
     }
 }
 
-/// Prints datums as a readable table on stdout.
-public struct TableSink: MetricSink {
-    public init() {}
-    public var label: String { "table" }
-
-    public func render(_ datums: [MetricDatum]) -> String {
-        var rows: [[String]] = []
-        for d in datums {
-            let dims = d.dimensions.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
-            let value: String
-            switch d.value {
-            case .single(let v): value = formatNumber(v)
-            case .statistics(let s):
-                value = "n=\(formatNumber(s.sampleCount)) sum=\(formatNumber(s.sum)) min=\(formatNumber(s.minimum)) max=\(formatNumber(s.maximum))"
-            case .distribution(let v, let c): value = "\(v.count) values, n=\(formatNumber(c.reduce(0, +)))"
-            }
-            rows.append([timeText(d.timestamp), d.namespace, d.name, dims, value, d.unit.rawValue])
-        }
-        return TextTable.render(["timestamp", "namespace", "metric", "dimensions", "value", "unit"], rows)
+/// Payloads of sinks that write one text as a whole (files, the table, EMF): delivering writes the
+/// text; delivered when the write succeeds, failed otherwise.
+enum TextDelivery {
+    static func payload(_ text: String, count: Int) -> SinkPayload {
+        SinkPayload(text: text, count: count, content: text)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        FileHandle.standardOutput.write(Data(render(datums).utf8))
+    static func deliver(_ payload: SinkPayload, sink: String, write: (String) throws -> Void) -> SinkOutcome {
+        guard let text = payload.content(as: String.self) else { return .foreign(sink, payload) }
+        do {
+            try write(text)
+            return .delivered(sink, payload)
+        } catch {
+            return .failed(sink, payload, "\(error)")
+        }
     }
 }
 
 /// RFC 3339 UTC, with milliseconds only when there are some. (No DateFormatter: creating one per
 /// datum cost more than encoding the datum.)
 func timeText(_ ms: Int64) -> String { AWSTime.iso8601Millis(ms) }
-
-enum TextTable {
-    static func render(_ header: [String], _ rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-        func line(_ r: [String]) -> String {
-            var s = zip(r, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
-            while s.hasSuffix(" ") { s.removeLast() }
-            return s + "\n"
-        }
-        return line(header) + line(widths.map { String(repeating: "-", count: $0) }) + rows.map(line).joined()
-    }
-}
