@@ -41,7 +41,7 @@ public enum SinkValueType: Sendable, Equatable {
     case bool
     /// A whole number within the range.
     case integer(ClosedRange<Int>)
-    /// A finite number within the range.
+    /// A finite number within the range; a range from 0 leaves 0 itself out (a timeout of 0 is no timeout).
     case number(ClosedRange<Double>)
     /// One of these words.
     case words([String])
@@ -55,7 +55,7 @@ public enum SinkValueType: Sendable, Equatable {
         switch self {
         case .bool: return "true|false"
         case .integer(let r): return "\(r.lowerBound)..\(r.upperBound)"
-        case .number(let r): return "\(SinkValueType.text(r.lowerBound))..\(SinkValueType.text(r.upperBound))"
+        case .number(let r): return (r.lowerBound == 0 ? ">0" : SinkValueType.text(r.lowerBound)) + "..\(SinkValueType.text(r.upperBound))"
         case .words(let w): return w.joined(separator: "|")
         case .text: return "TEXT"
         case .header: return "Name:Value"

@@ -17,10 +17,10 @@ public enum SinkRedelivery: String, Sendable, CaseIterable {
     /// One line for help texts and the README.
     public var doc: String {
         switch self {
-        case .replaces: return "replaces what was there"
-        case .appends: return "appends again"
-        case .adds: return "adds again (counts twice)"
-        case .keepsFirst: return "keeps the first: identical samples accepted, changed ones rejected"
+        case .replaces: return "replaced"
+        case .appends: return "appended again"
+        case .adds: return "added again (counts twice)"
+        case .keepsFirst: return "identical samples accepted, changed ones rejected (the first kept)"
         }
     }
 }
@@ -240,7 +240,7 @@ public enum SinkRegistry {
     public static func help() -> String {
         var out = ""
         for k in kinds {
-            out += "  \(k.usage)\n      \(k.summary); given the same window again it \(k.redelivery.doc)\n"
+            out += "  \(k.usage)\n      \(k.summary); same window again: \(k.redelivery.doc)\n"
             if let a = k.argument { out += "      \(a.name): \(a.doc)\n" }
             for o in k.options { out += "      \(o.name)=\(o.valueForm)\(o.defaultValue.map { " (default \($0))" } ?? ""): \(o.doc)\n" }
             if let l = k.labels { out += "      LABEL=VALUE: a \(l)\n" }
@@ -260,7 +260,7 @@ public enum SinkRegistry {
             }
             for o in k.options {
                 let value = code(o.valueForm) + (o.required ? ", required" : "") + (o.repeatable ? ", repeatable" : "")
-                out += "| | \(code(o.name + "=")) | \(value) | \(o.defaultValue.map(code) ?? "") | \(cell(o.doc)) |\n"
+                out += "| | \(code(o.name + "=")) | \(value) |\(o.defaultValue.map { " " + code($0) } ?? "") | \(cell(o.doc)) |\n"
             }
             if let l = k.labels { out += "| | `LABEL=` | `TEXT`, repeatable | | a \(cell(l)) |\n" }
         }
