@@ -8,6 +8,23 @@ enum HTTPDelivery {
     /// Remote write and Pushgateway: retry 5xx and 429 only (the shared default also retries AWS throttling 400s).
     @Sendable static func retryable5xx(_ r: HTTPResponse) -> Bool { r.status == 429 || r.status >= 500 }
 
+    /// Sends `request` through `client` for the Prometheus kinds: a 2xx answer, else a `RequestFailure`
+    /// around a `SinkError` reading `prefix` + the problem (status and the receiver's text) + `suffix`.
+    static func send(_ request: HTTPRequest, with client: HTTPClient, sink: String, prefix: String = "", suffix: String = "") throws {
+        let response: HTTPResponse
+        do {
+            response = try client.send(request)
+        } catch {
+            throw RequestFailure(SinkError(sink: sink, message: prefix + "\(error)" + suffix), inDoubt: (error as? HTTPError)?.inDoubt == true)
+        }
+        guard (200..<300).contains(response.status) else {
+            let text = trimmed(response.text)
+            let gaveUp = retryable5xx(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
+            throw RequestFailure(SinkError(sink: sink, message: prefix + "HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text)") + gaveUp + suffix),
+                                 inDoubt: response.earlierAttemptInDoubt)
+        }
+    }
+
     /// A response body for an error message: whitespace trimmed, at most 500 characters.
     static func trimmed(_ s: String) -> String {
         let t = s.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -104,6 +104,11 @@ enum TextDelivery {
             return .failed(sink, payload, "\(error)")
         }
     }
+
+    /// Replaces the file at `path` with the payload's text, atomically.
+    static func replaceFile(_ payload: SinkPayload, sink: String, path: String) -> SinkOutcome {
+        deliver(payload, sink: sink) { try writeAtomically($0, to: path) }
+    }
 }
 
 /// RFC 3339 UTC, with milliseconds only when there are some. (No DateFormatter: creating one per

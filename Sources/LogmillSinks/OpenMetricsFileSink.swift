@@ -26,7 +26,7 @@ public struct OpenMetricsFileSink: MetricSink {
     }
 
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {
-        TextDelivery.deliver(payload, sink: label) { try writeAtomically($0, to: path) }
+        TextDelivery.replaceFile(payload, sink: label, path: path)
     }
 
     func text(_ datums: [MetricDatum]) -> String {

@@ -21,7 +21,7 @@ public struct PrometheusFileSink: MetricSink {
     }
 
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {
-        TextDelivery.deliver(payload, sink: label) { try writeAtomically($0, to: path) }
+        TextDelivery.replaceFile(payload, sink: label, path: path)
     }
 
     /// Replaces characters outside `[a-zA-Z0-9_:]` (labels: no `:`) with `_`; a leading digit gets a `_` prefix.

@@ -102,17 +102,7 @@ public struct PushgatewaySink: MetricSink {
             let request = HTTPRequest(method: method, url: url,
                                       headers: [("Content-Type", Self.textContentType), ("User-Agent", HTTPDelivery.userAgent)] + headers,
                                       body: Data(bodies[0].utf8))
-            let response: HTTPResponse
-            do {
-                response = try client.send(request)
-            } catch {
-                throw RequestFailure(SinkError(sink: label, message: "\(error)"), inDoubt: (error as? HTTPError)?.inDoubt == true)
-            }
-            guard (200..<300).contains(response.status) else {
-                let gaveUp = HTTPDelivery.retryable5xx(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
-                throw RequestFailure(SinkError(sink: label, message: "HTTP \(response.status): \(HTTPDelivery.trimmed(response.text))" + gaveUp),
-                                     inDoubt: response.earlierAttemptInDoubt)
-            }
+            try HTTPDelivery.send(request, with: client, sink: label)
         }
     }
 }

@@ -160,18 +160,7 @@ public struct RemoteWriteSink: MetricSink {
             ] + headers, body: bodies[i])
             let which = bodies.count > 1 ? "request \(i + 1) of \(bodies.count): " : ""
             let earlier = i > 0 ? " (the \(i) earlier request(s) were written)" : ""
-            let response: HTTPResponse
-            do {
-                response = try client.send(request)
-            } catch {
-                throw RequestFailure(SinkError(sink: label, message: which + "\(error)" + earlier), inDoubt: (error as? HTTPError)?.inDoubt == true)
-            }
-            guard (200..<300).contains(response.status) else {
-                let text = HTTPDelivery.trimmed(response.text)
-                let gaveUp = HTTPDelivery.retryable5xx(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
-                throw RequestFailure(SinkError(sink: label, message: which + "HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text)") + gaveUp + earlier),
-                                     inDoubt: response.earlierAttemptInDoubt)
-            }
+            try HTTPDelivery.send(request, with: client, sink: label, prefix: which, suffix: earlier)
         }
     }
 }
