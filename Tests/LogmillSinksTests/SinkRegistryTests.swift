@@ -143,7 +143,8 @@ final class SinkRegistryTests: XCTestCase {
         let outcome = slow.send([Self.datum])
         guard case .inDoubt(let reason) = outcome.status else { return XCTFail("\(outcome.status)") }
         XCTAssertTrue(reason.hasPrefix("\(server.url)/v1/metrics: "), reason)
-        XCTAssertEqual(server.requests.count, 1)
+        // (The server may not have recorded the request yet when the client gave up.)
+        XCTAssertLessThanOrEqual(server.requests.count, 1, "one attempt only")
 
         let port = TestHTTPServer.closedPort()
         let refused = try SinkRegistry.make(XCTUnwrap(SinkSpec.parse(["webhook", "http://127.0.0.1:\(port)/hook", "attempts=2"], line: 1)),
