@@ -34,7 +34,7 @@ let package = Package(
         // SHA-256, HMAC, SigV4, credentials and endpoints for the AWS APIs.
         .target(name: "LogmillAWS", dependencies: ["LogmillDigest", "LogmillTime"]),
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
-        .target(name: "LogmillSinks", dependencies: ["LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
+        .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillSources", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
@@ -46,7 +46,7 @@ let package = Package(
         // A scripted HTTP server on 127.0.0.1 shared by the AWS and sink tests.
         .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
-        .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillTime", "LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),

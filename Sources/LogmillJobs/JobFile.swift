@@ -151,8 +151,8 @@ public struct JobFile: Sendable {
                 guard let spec = SinkSpec.parse(words, line: n) else {
                     throw fail(n, "sink needs a kind: \(SinkFactory.kinds.map(\.kind).joined(separator: ", "))")
                 }
-                // Build it once now so that a wrong sink is reported with its line.
-                do { _ = try SinkFactory.make(spec, base: "") } catch { throw fail(n, "\(error)") }
+                // Check it now (no side effects) so that a wrong sink is reported with its line.
+                do { _ = try SinkRegistry.parse(spec) } catch { throw fail(n, "\(error)") }
                 sinks.append(spec)
             default:
                 throw fail(n, "unknown key '\(key)'; keys are: \(keys.joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import Foundation
+import LogmillTime
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -23,6 +24,9 @@ public struct HTTPResponse: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: Data
+    /// An earlier attempt of the same request timed out or lost its connection after sending, so the
+    /// receiver may have taken it before this answer came.
+    public var earlierAttemptInDoubt = false
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
@@ -45,13 +49,17 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public let code: String?
     public let message: String
     public let attempts: Int
+    /// Some attempt may have reached the receiver (it timed out or lost the connection after sending):
+    /// whether the receiver took the request is not known.
+    public let inDoubt: Bool
 
-    public init(endpoint: String, status: Int?, code: String?, message: String, attempts: Int) {
+    public init(endpoint: String, status: Int?, code: String?, message: String, attempts: Int, inDoubt: Bool = false) {
         self.endpoint = endpoint
         self.status = status
         self.code = code
         self.message = message
         self.attempts = attempts
+        self.inDoubt = inDoubt
     }
 
     public var description: String {
@@ -66,16 +74,18 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
 
 /// One HTTP client for every sink: timeouts, and retries with exponential backoff and full jitter
 /// for throttling, 5xx answers and connection errors. A request that got a success is never sent again.
+/// The waits between attempts go through the injected clock (a `ManualClock` in tests: no real waiting).
 public final class HTTPClient: @unchecked Sendable {
     public let policy: RetryPolicy
+    /// Sleeps between attempts.
+    public let clock: any Clock
     private let session: URLSession
-    /// Sleeps between attempts (tests replace it to run fast).
-    public var sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
     /// Decides whether a response is worth retrying; default: 429, 5xx, and AWS throttling codes.
     public var isRetryable: (HTTPResponse) -> Bool = HTTPClient.defaultRetryable
 
-    public init(policy: RetryPolicy = RetryPolicy()) {
+    public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock()) {
         self.policy = policy
+        self.clock = clock
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = policy.timeout
         config.timeoutIntervalForResource = policy.timeout * 2
@@ -98,11 +108,13 @@ public final class HTTPClient: @unchecked Sendable {
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         var attempt = 0
         var lastError = ""
+        var inDoubt = false
         while true {
             attempt += 1
             var retryAfter = 0.0
             switch perform(request) {
-            case .success(let response):
+            case .success(var response):
+                response.earlierAttemptInDoubt = inDoubt
                 if attempt < policy.maxAttempts && isRetryable(response) {
                     lastError = "HTTP \(response.status)"
                     // Honour the server's Retry-After (seconds), within the policy's longest wait.
@@ -110,18 +122,32 @@ public final class HTTPClient: @unchecked Sendable {
                 } else {
                     return response
                 }
-            case .failure(let message):
+            case .failure(let message, let sent):
                 lastError = message
+                inDoubt = inDoubt || sent
                 if attempt >= policy.maxAttempts {
-                    throw HTTPError(endpoint: HTTPClient.endpoint(request.url), status: nil, code: nil, message: lastError, attempts: attempt)
+                    throw HTTPError(endpoint: HTTPClient.endpoint(request.url), status: nil, code: nil, message: lastError, attempts: attempt,
+                                    inDoubt: inDoubt)
                 }
             }
             let cap = min(policy.maxDelay, policy.baseDelay * Double(1 << min(attempt - 1, 20)))
-            sleep(max(retryAfter, Double.random(in: 0...cap)))
+            clock.sleep(seconds: max(retryAfter, Double.random(in: 0...max(0, cap))))
         }
     }
 
-    private enum Outcome { case success(HTTPResponse), failure(String) }
+    /// A failure with whether the request may have reached the receiver (`sent`): a timeout or a
+    /// connection lost mid-exchange may come after the receiver took it; a refused connection cannot.
+    private enum Outcome { case success(HTTPResponse), failure(String, sent: Bool) }
+
+    private static func mayHaveBeenSent(_ error: Error) -> Bool {
+        guard let code = (error as? URLError)?.code else { return true }
+        switch code {
+        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet, .badURL, .unsupportedURL:
+            return false
+        default:
+            return true
+        }
+    }
 
     private func perform(_ r: HTTPRequest) -> Outcome {
         var req = URLRequest(url: r.url)
@@ -130,10 +156,10 @@ public final class HTTPClient: @unchecked Sendable {
         for h in r.headers { req.addValue(h.value, forHTTPHeaderField: h.name) }
         if !r.body.isEmpty || r.method == "POST" || r.method == "PUT" { req.httpBody = r.body }
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var outcome = Outcome.failure("no response")
+        nonisolated(unsafe) var outcome = Outcome.failure("no response", sent: true)
         let task = session.dataTask(with: req) { data, response, error in
             if let error {
-                outcome = .failure(error.localizedDescription)
+                outcome = .failure(error.localizedDescription, sent: HTTPClient.mayHaveBeenSent(error))
             } else if let http = response as? HTTPURLResponse {
                 var headers: [String: String] = [:]
                 for (k, v) in http.allHeaderFields { headers["\(k)".lowercased()] = "\(v)" }

@@ -82,7 +82,7 @@ final class SinkTests: XCTestCase {
     ]
 
     func testEMFIsValidJSONWithTheSpecShape() throws {
-        let text = EMFSink().render(datums)
+        let text = EMFSink(output: TextBuffer()).render(datums)
         let lines = text.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, "same namespace, time and dimensions share one event")
         let obj = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]

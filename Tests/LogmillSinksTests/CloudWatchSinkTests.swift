@@ -2,6 +2,7 @@ import XCTest
 import LogmillAWS
 import LogmillMetrics
 import LogmillNet
+import LogmillTime
 @testable import LogmillSinks
 
 /// CloudWatchSink against moto's server (LOGMILL_TEST_MOTO) and against a local HTTP server for
@@ -16,32 +17,20 @@ final class CloudWatchSinkTests: XCTestCase {
         return u
     }
 
-    /// A client that retries fast.
+    /// A client that retries at once: its waits go to a manual clock.
     func fastClient(attempts: Int = 3, timeout: Double = 10) -> HTTPClient {
         var p = RetryPolicy()
         p.maxAttempts = attempts
         p.baseDelay = 0.001
         p.maxDelay = 0.01
         p.timeout = timeout
-        let c = HTTPClient(policy: p)
-        c.sleep = { _ in }
-        return c
+        return HTTPClient(policy: p, clock: ManualClock())
     }
 
-    final class Warnings: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
-    }
-
-    func makeSink(_ url: URL, gzip: Bool = false, creds: Credentials = CloudWatchSinkTests.creds, warnings: Warnings? = nil) -> CloudWatchSink {
+    func makeSink(_ url: URL, gzip: Bool = false, creds: Credentials = CloudWatchSinkTests.creds) -> CloudWatchSink {
         // moto takes seconds for a request of 1000 datums: a timeout would make the client send it twice.
-        let s = CloudWatchSink(endpoint: url, region: "us-east-1", credentials: CredentialProvider(static: creds), gzip: gzip,
-                               client: fastClient(timeout: 120))
-        let w = warnings ?? Warnings()
-        s.warn = { w.add($0) }
-        return s
+        CloudWatchSink(endpoint: url, region: "us-east-1", credentials: CredentialProvider(static: creds), gzip: gzip,
+                       client: fastClient(timeout: 120))
     }
 
     /// A recent timestamp aligned to the minute (moto's statistics start at the first datapoint).
@@ -400,8 +389,7 @@ final class CloudWatchSinkTests: XCTestCase {
     func testLocalRejections() throws {
         let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
-        let w = Warnings()
-        let sink = makeSink(URL(string: server.baseURL)!, warnings: w)
+        let sink = makeSink(URL(string: server.baseURL)!)
         let ns = namespace("rej")
         let now = recentMs
         let bad: [MetricDatum] = [
@@ -432,9 +420,11 @@ final class CloudWatchSinkTests: XCTestCase {
         XCTAssertEqual(reasons["Dims"], "31 dimensions (CloudWatch allows 30)")
         XCTAssertEqual(reasons[""], "metric name is empty")
         XCTAssertEqual(reasons["Huge"], "value 1e+200 is beyond ±2^360")
-        try sink.emit(bad + [good])
+        let outcome = sink.send(bad + [good])
+        XCTAssertEqual(outcome.status, .delivered(1))
+        XCTAssertEqual(outcome.rejectedCount, bad.count)
         XCTAssertEqual(server.requests.count, 1)
-        XCTAssertTrue(w.all.contains { $0.contains("skipped \(ns)/NaN at ") && $0.hasSuffix("value is NaN") }, "\(w.all)")
+        XCTAssertTrue(outcome.notes.contains { $0.contains("skipped \(ns)/NaN at ") && $0.hasSuffix("value is NaN") }, "\(outcome.notes)")
         // Only bad datums: nothing is sent at all.
         try sink.emit(bad)
         XCTAssertEqual(server.requests.count, 1)

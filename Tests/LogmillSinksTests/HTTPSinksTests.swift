@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import LogmillMetrics
 import LogmillNet
+import LogmillTime
 @testable import LogmillSinks
 
 /// OTLP, StatsD and webhook sinks against peers started in the test on 127.0.0.1, and the shared
@@ -22,12 +23,11 @@ final class HTTPSinksTests: XCTestCase {
         ]
     }
 
-    /// A client that never really sleeps and records the delays it was asked for.
+    /// A client that never really sleeps: its waits go to a manual clock, which records them.
     final class FastClient: @unchecked Sendable {
         let client: HTTPClient
-        private let lock = NSLock()
-        private var _sleeps: [Double] = []
-        var sleeps: [Double] { lock.lock(); defer { lock.unlock() }; return _sleeps }
+        let clock = ManualClock()
+        var sleeps: [Double] { clock.sleeps }
 
         init(attempts: Int = 3, timeout: Double = 5) {
             var p = RetryPolicy()
@@ -35,10 +35,7 @@ final class HTTPSinksTests: XCTestCase {
             p.baseDelay = 0.001
             p.maxDelay = 0.01
             p.timeout = timeout
-            client = HTTPClient(policy: p)
-            client.sleep = { [self] d in
-                lock.lock(); _sleeps.append(d); lock.unlock()
-            }
+            client = HTTPClient(policy: p, clock: clock)
         }
     }
 
@@ -300,7 +297,7 @@ final class HTTPSinksTests: XCTestCase {
         let server = try TestHTTPServer()
         defer { server.stop() }
         setenv("LOGMILL_TEST_TOKEN", "s3cret token", 1)
-        let spec = SinkSpec.parse(["webhook", server.url + "/hook?x=1", "header=Authorization:Bearer_${LOGMILL_TEST_TOKEN}", "header2=X-Team:ops"], line: 1)!
+        let spec = SinkSpec.parse(["webhook", server.url + "/hook?x=1", "header=Authorization:Bearer_${LOGMILL_TEST_TOKEN}", "header=X-Team:ops"], line: 1)!
         let sink = try SinkFactory.make(spec, base: "")
         XCTAssertEqual(sink.label, "webhook \(server.url)/hook")
         var datums = Self.sample
@@ -331,7 +328,7 @@ final class HTTPSinksTests: XCTestCase {
     func testWebhookKVShapeOnePostPerGroup() throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
-        let spec = SinkSpec.parse(["webhook", server.url + "/custom", "shape=kv", "host=batch-1", "timestamp=s"], line: 1)!
+        let spec = SinkSpec.parse(["webhook", server.url + "/custom", "shape=kv", "host=batch-1", "timestamps=s"], line: 1)!
         let sink = try SinkFactory.make(spec, base: "")
         try sink.emit(Self.sample)
         let reqs = server.requests
@@ -371,7 +368,7 @@ final class HTTPSinksTests: XCTestCase {
 
     func testWebhookSpecErrors() {
         for words in [["webhook"], ["webhook", "ftp://x/"], ["webhook", "http://x/", "shape=xml"], ["webhook", "http://x/", "header=NoColon"],
-                      ["webhook", "http://x/", "timestamp=ms"], ["webhook", "http://x/", "batch=0"], ["webhook", "http://x/", "colour=red"]] {
+                      ["webhook", "http://x/", "timestamps=ms"], ["webhook", "http://x/", "batch=0"], ["webhook", "http://x/", "colour=red"]] {
             XCTAssertThrowsError(try SinkFactory.make(SinkSpec.parse(words, line: 1)!, base: ""), "\(words)")
         }
         let kinds = SinkFactory.kinds.map(\.kind)

@@ -9,6 +9,7 @@ import Glibc
 @testable import LogmillMetrics
 @testable import LogmillNet
 @testable import LogmillSinks
+import LogmillTime
 
 // MARK: - Test-side decoders (independent of the encoders under test)
 
@@ -260,14 +261,12 @@ private final class StubHTTPServer: @unchecked Sendable {
 
 // MARK: - Helpers
 
-/// A client that retries without sleeping.
+/// A client that retries without sleeping: its waits go to a manual clock.
 private func fastClient(attempts: Int = 5) -> HTTPClient {
     var p = RetryPolicy()
     p.maxAttempts = attempts
     p.timeout = 10
-    let c = HTTPClient(policy: p)
-    c.sleep = { _ in }
-    return c
+    return HTTPClient(policy: p, clock: ManualClock())
 }
 
 private func runProcess(_ path: String, _ args: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -644,14 +643,14 @@ final class PrometheusTextTests: XCTestCase {
 
         let pg = try SinkFactory.make(SinkSpec.parse(["pushgateway", "http://127.0.0.1:19091/", "job=logmill", "instance=ci", "path=/var/tmp", "empty=", "env=a b"], line: 3)!, base: "")
         XCTAssertEqual((pg as! PushgatewaySink).groupURL, "http://127.0.0.1:19091/metrics/job/logmill/empty@base64/=/env/a%20b/instance/ci/path@base64/L3Zhci90bXA")
-        let rw = try SinkFactory.make(SinkSpec.parse(["remote-write", "http://127.0.0.1:19090/api/v1/write", "max-series=10", "header.X-Scope-OrgID=t1"], line: 4)!, base: "")
+        let rw = try SinkFactory.make(SinkSpec.parse(["remote-write", "http://127.0.0.1:19090/api/v1/write", "max-series=10", "header=X-Scope-OrgID:t1"], line: 4)!, base: "")
         XCTAssertEqual((rw as! RemoteWriteSink).maxSeries, 10)
         XCTAssertEqual((rw as! RemoteWriteSink).headers.map(\.value), ["t1"])
         XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "pushgateway", arguments: ["http://h:9091"]), base: "")) { e in
             XCTAssertTrue("\(e)".contains("job=NAME"), "\(e)")
         }
         XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["ftp://h"]), base: ""))
-        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["header.Content-Type": "x"]), base: ""))
+        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["header": "Content-Type:x"]), base: ""))
         XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["bogus": "1"]), base: ""))
         XCTAssertTrue(SinkFactory.kinds.map(\.kind).contains("remote-write"))
     }
@@ -760,7 +759,7 @@ final class PrometheusFaultTests: XCTestCase {
         for i in 0..<5 { datums.append(MetricDatum(namespace: "N", name: "m\(i)", dimensions: [], timestamp: 1000, unit: .none, value: .single(Double(i)))) }
         let server = try StubHTTPServer([(204, ""), (204, ""), (400, "bad")])
         defer { server.stop() }
-        let sink = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [server.url + "/w"], options: ["max-series": "2", "header.X-Scope-OrgID": "tenant"]), base: "")
+        let sink = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [server.url + "/w"], options: ["max-series": "2", "header": "X-Scope-OrgID:tenant"]), base: "")
         XCTAssertThrowsError(try sink.emit(datums)) { e in
             XCTAssertTrue("\(e)".hasSuffix("request 3 of 3: HTTP 400: bad (the 2 earlier request(s) were written)"), "\(e)")
         }
@@ -848,7 +847,7 @@ final class PrometheusPeerTests: XCTestCase {
         // Far beyond the out-of-order window: Prometheus 2.42 answers 500 "too old sample" (newer
         // versions 400), so the sink retries as the spec demands for 5xx, then reports the receiver's text.
         let ancient = now - 60 * 86_400_000
-        let once = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"], options: ["retries": "1"]), base: "")
+        let once = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"], options: ["attempts": "2"]), base: "")
         XCTAssertThrowsError(try once.emit([MetricDatum(namespace: "Logmill/Test", name: "logmill_rw_ancient", dimensions: [("run", run)], timestamp: ancient, unit: .none, value: .single(1))])) { e in
             XCTAssertTrue("\(e)".contains("too old sample") || "\(e)".contains("out of bounds"), "\(e)")
         }

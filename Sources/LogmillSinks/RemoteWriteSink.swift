@@ -3,7 +3,7 @@ import LogmillMetrics
 import LogmillNet
 
 /// Prometheus remote write 1.0: `sink: remote-write URL [max-series=500] [max-bytes=1048576] [timeout=S]
-/// [retries=N] [header.NAME=V] [bearer-token=T] [basic-auth=U:P]`.
+/// [attempts=N] [header=Name:Value…] [bearer-token=T] [basic-auth=U:P]`.
 ///
 /// Each request body is a protobuf `prometheus.WriteRequest` (encoded by `ProtobufWriter`) compressed
 /// with snappy block format (`Snappy`), sent as `POST` with `Content-Encoding: snappy`,
@@ -33,7 +33,16 @@ public struct RemoteWriteSink: MetricSink {
         self.maxBytes = max(64, maxBytes)
         self.headers = headers
         self.client = client
-        client.isRetryable = PrometheusNetworkSinks.retryable
+        client.isRetryable = HTTPDelivery.retryable5xx
+    }
+
+    /// Headers logmill sets itself; `header=` may not replace them.
+    static let reservedHeaders: Set<String> = ["content-encoding", "content-type", "x-prometheus-remote-write-version", "user-agent"]
+
+    /// From a checked job-file line.
+    init(_ c: SinkConfiguration, client: HTTPClient) {
+        self.init(url: URL(string: c.argument!)!, maxSeries: c.integer("max-series")!, maxBytes: c.integer("max-bytes")!,
+                  headers: HTTPDelivery.headers(c), client: client)
     }
 
     public var label: String { "remote-write \(HTTPClient.endpoint(url))" }
@@ -119,14 +128,17 @@ public struct RemoteWriteSink: MetricSink {
         return out
     }
 
-    public func render(_ datums: [MetricDatum]) -> String {
+    /// The series and requests as text; the payload carries the compressed bodies.
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
         let all = Self.series(datums)
         let requests = batches(all)
+        var bodies: [Data] = []
         let samples = all.map(\.samples.count).reduce(0, +)
         var out = "POST \(url.absoluteString) (remote write 1.0, protobuf + snappy): \(all.count) series, \(samples) samples in \(requests.count) request(s)\n"
         for (i, batch) in requests.enumerated() {
             let proto = Self.writeRequest(batch)
             let compressed = Snappy.compress(proto)
+            bodies.append(Data(compressed))
             out += "request \(i + 1): \(batch.count) series, \(batch.map(\.samples.count).reduce(0, +)) samples, "
                 + "\(proto.count) bytes protobuf, \(compressed.count) bytes snappy\n"
             for s in batch {
@@ -134,32 +146,21 @@ public struct RemoteWriteSink: MetricSink {
                 for p in s.samples { out += "    \(formatNumber(p.value)) @ \(p.timestamp) (\(timeText(p.timestamp)))\n" }
             }
         }
-        return out
+        return SinkPayload(text: out, count: datums.count, content: bodies)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let requests = batches(Self.series(datums))
-        for (i, batch) in requests.enumerated() {
-            let body = Snappy.compress(Self.writeRequest(batch))
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        guard let bodies = payload.content(as: [Data].self) else { return .foreign(label, payload) }
+        return SinkOutcome.inOrder(label, payload, steps: bodies.count) { i in
             let request = HTTPRequest(method: "POST", url: url, headers: [
                 ("Content-Encoding", "snappy"),
                 ("Content-Type", "application/x-protobuf"),
                 ("X-Prometheus-Remote-Write-Version", "0.1.0"),
-                ("User-Agent", PrometheusNetworkSinks.userAgent),
-            ] + headers, body: Data(body))
-            let which = requests.count > 1 ? "request \(i + 1) of \(requests.count): " : ""
+                ("User-Agent", HTTPDelivery.userAgent),
+            ] + headers, body: bodies[i])
+            let which = bodies.count > 1 ? "request \(i + 1) of \(bodies.count): " : ""
             let earlier = i > 0 ? " (the \(i) earlier request(s) were written)" : ""
-            let response: HTTPResponse
-            do {
-                response = try client.send(request)
-            } catch {
-                throw SinkError(sink: label, message: which + "\(error)" + earlier)
-            }
-            guard (200..<300).contains(response.status) else {
-                let text = PrometheusNetworkSinks.trimmed(response.text)
-                let gaveUp = PrometheusNetworkSinks.retryable(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
-                throw SinkError(sink: label, message: which + "HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text)") + gaveUp + earlier)
-            }
+            try HTTPDelivery.send(request, with: client, sink: label, prefix: which, suffix: earlier)
         }
     }
 }

@@ -21,7 +21,15 @@ public struct OpenMetricsFileSink: MetricSink {
     }
     public var label: String { "openmetrics \(path)" }
 
-    public func render(_ datums: [MetricDatum]) -> String {
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        TextDelivery.payload(text(datums), count: datums.count)
+    }
+
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        TextDelivery.replaceFile(payload, sink: label, path: path)
+    }
+
+    func text(_ datums: [MetricDatum]) -> String {
         let model = PromModel(datums, style: .openMetrics, dropEmptyLabels: true)
         var out = ""
         for f in model.families {
@@ -40,10 +48,6 @@ public struct OpenMetricsFileSink: MetricSink {
             }
         }
         return out + "# EOF\n"
-    }
-
-    public func emit(_ datums: [MetricDatum]) throws {
-        try writeAtomically(render(datums), to: path)
     }
 
     /// Milliseconds as OpenMetrics seconds: `1793491200`, `1793491200.5`, `1793491200.123`.

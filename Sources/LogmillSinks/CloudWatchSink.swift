@@ -3,26 +3,19 @@ import CZlib
 import LogmillAWS
 import LogmillMetrics
 import LogmillNet
-
-/// Sink kinds: CloudWatch PutMetricData (cloudwatch).
-enum CloudWatchSinks {
-    static let kinds: [(kind: String, usage: String)] = [
-        ("cloudwatch", "cloudwatch [region=REGION] [endpoint=URL] [gzip=true] [profile=NAME]"),
-    ]
-    static let builders: [String: SinkFactory.Builder] = [
-        "cloudwatch": { spec, _ in try CloudWatchSink(spec: spec) },
-    ]
-}
+import LogmillTime
 
 /// Publishes datums with CloudWatch PutMetricData (Query protocol, API version 2010-08-01), signed with SigV4.
 ///
-/// - Datums CloudWatch would reject (NaN/±Inf, timestamps more than 2 weeks old or 2 hours ahead, more than
-///   30 dimensions, empty names, …) are reported with the reason and skipped.
+/// - Datums CloudWatch would reject (NaN/±Inf, timestamps more than 2 weeks old or 2 hours ahead by the
+///   injected clock, more than 30 dimensions, empty names, …) are left out of the payload with the reason
+///   (`SinkPayload.rejections`, carried into the outcome).
 /// - Distributions with more than 150 distinct values are split into several datums.
 /// - Batches hold at most 1000 datums and 1 MB of body, one namespace each.
 /// - Throttling, 5xx and dropped connections are retried by the shared HTTP client; other 400 answers are
 ///   not retried and are reported with the code, the message and the datums of that request.
 /// - `gzip=true` compresses bodies (`Content-Encoding: gzip`); off by default.
+/// - A delivery in several requests that stops part way is in doubt (some datums were stored).
 public final class CloudWatchSink: MetricSink, @unchecked Sendable {
     public static let apiVersion = "2010-08-01"
     public static let maxDatumsPerRequest = 1000
@@ -34,10 +27,8 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
     public let region: String?
     public let gzip: Bool
     public let client: HTTPClient
-    /// The current time, for timestamp checks (tests pin it).
-    public var now: @Sendable () -> Date = { Date() }
-    /// Where skipped datums are reported (stderr by default).
-    public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("logmill: " + $0 + "\n").utf8)) }
+    /// The current time, for timestamp checks and request signing.
+    public let clock: any Clock
     /// Batch limits (tests shrink them).
     public var maxDatums = CloudWatchSink.maxDatumsPerRequest
     public var maxBytes = CloudWatchSink.maxBodyBytes
@@ -46,60 +37,51 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
     private let credentials: CredentialProvider
 
     /// A sink with everything given (tests, embedding).
-    public convenience init(endpoint: URL, region: String, credentials: CredentialProvider, gzip: Bool = false, client: HTTPClient? = nil) {
-        self.init(endpoint: .success(endpoint), region: region, gzip: gzip, credentials: credentials, client: client)
+    public convenience init(endpoint: URL, region: String, credentials: CredentialProvider, gzip: Bool = false, clock: any Clock = SystemClock(),
+                            client: HTTPClient? = nil) {
+        self.init(endpoint: .success(endpoint), region: region, gzip: gzip, credentials: credentials, clock: clock, client: client)
     }
 
-    /// A sink from a job-file line: `cloudwatch [region=…] [endpoint=…] [gzip=true] [profile=…]`. Region,
-    /// endpoint and credentials follow the AWS CLI's rules; credentials are only resolved when sending, and a
-    /// missing region only fails when sending (so `--dry-run` works anywhere).
-    public convenience init(spec: SinkSpec, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        func fail(_ m: String) -> SinkError { SinkError(sink: "cloudwatch", message: m) }
-        let usage = CloudWatchSinks.kinds[0].usage
-        let known: Set<String> = ["region", "endpoint", "gzip", "profile"]
-        if let bad = spec.options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw fail("unknown option '\(bad)'; write '\(usage)'")
-        }
-        var endpointOption = spec.options["endpoint"]
-        for a in spec.arguments {
-            if endpointOption == nil, a.hasPrefix("http://") || a.hasPrefix("https://") { endpointOption = a; continue }
-            throw fail("unexpected '\(a)'; write '\(usage)'")
-        }
-        var gzip = false
-        if let g = spec.options["gzip"] {
-            switch g.lowercased() {
-            case "true", "yes", "1", "on": gzip = true
-            case "false", "no", "0", "off": gzip = false
-            default: throw fail("gzip must be true or false, not '\(g)'")
-            }
-        }
-        let config = AWSSharedConfig(environment: environment, profile: spec.options["profile"])
-        let region = spec.options["region"].flatMap { $0.isEmpty ? nil : $0 } ?? config.region
+    /// A sink from a job-file line: `cloudwatch [region=…] [endpoint=…] [gzip=true] [profile=…]`.
+    public convenience init(spec: SinkSpec, environment: [String: String] = ProcessInfo.processInfo.environment, clock: any Clock = SystemClock()) throws {
+        try self.init(try SinkRegistry.parse(spec), environment: environment, clock: clock)
+    }
+
+    /// A sink from a checked job-file line. Region, endpoint and credentials follow the AWS CLI's rules
+    /// (this reads `~/.aws/config`); credentials are only resolved when sending, and a missing region only
+    /// fails when sending (so `--dry-run` works anywhere).
+    convenience init(_ c: SinkConfiguration, environment: [String: String], clock: any Clock) throws {
+        let endpointOption = c.text("endpoint")
+        let config = AWSSharedConfig(environment: environment, profile: c.text("profile"))
+        let region = c.text("region").flatMap { $0.isEmpty ? nil : $0 } ?? config.region
         let endpoint: Result<URL, AWSConfigError>
         do {
             endpoint = .success(try AWSEndpoints.resolve(.cloudWatch, region: region, explicit: endpointOption, config: config).url)
         } catch let e as AWSConfigError {
-            if endpointOption != nil { throw fail(e.message) }
+            if endpointOption != nil { throw SinkError(sink: "cloudwatch", message: e.message) }
             endpoint = .failure(e)
         }
-        self.init(endpoint: endpoint, region: region, gzip: gzip, credentials: CredentialProvider(chain: CredentialChain(config: config)), client: nil)
+        self.init(endpoint: endpoint, region: region, gzip: c.bool("gzip"), credentials: CredentialProvider(chain: CredentialChain(config: config)),
+                  clock: clock, client: HTTPClient(policy: HTTPDelivery.policy(c, base: CloudWatchSink.standardRetries), clock: clock))
     }
 
-    private init(endpoint: Result<URL, AWSConfigError>, region: String?, gzip: Bool, credentials: CredentialProvider, client: HTTPClient?) {
+    /// botocore "standard" mode: 3 attempts, backoff base 1 s for throttling, capped at 20 s.
+    static var standardRetries: RetryPolicy {
+        var policy = RetryPolicy()
+        policy.maxAttempts = 3
+        policy.baseDelay = 1
+        policy.maxDelay = 20
+        return policy
+    }
+
+    private init(endpoint: Result<URL, AWSConfigError>, region: String?, gzip: Bool, credentials: CredentialProvider, clock: any Clock,
+                 client: HTTPClient?) {
         self.endpoint = endpoint
         self.region = region
         self.gzip = gzip
         self.credentials = credentials
-        if let client {
-            self.client = client
-        } else {
-            // botocore "standard" mode: 3 attempts, backoff base 1 s for throttling, capped at 20 s.
-            var policy = RetryPolicy()
-            policy.maxAttempts = 3
-            policy.baseDelay = 1
-            policy.maxDelay = 20
-            self.client = HTTPClient(policy: policy)
-        }
+        self.clock = clock
+        self.client = client ?? HTTPClient(policy: CloudWatchSink.standardRetries, clock: clock)
     }
 
     /// Where requests go (or why that is not known).
@@ -116,12 +98,6 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
 
     // MARK: Planning
 
-    /// A datum left out, and why.
-    public struct Rejection: Sendable {
-        public let datum: MetricDatum
-        public let reason: String
-    }
-
     /// One PutMetricData request.
     public struct Batch: Sendable {
         public let namespace: String
@@ -133,23 +109,23 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
 
     public struct Plan: Sendable {
         public var batches: [Batch] = []
-        public var rejected: [Rejection] = []
+        public var rejected: [SinkRejection] = []
     }
 
     /// Checks, splits and batches `datums` without sending anything.
     public func plan(_ datums: [MetricDatum]) -> Plan {
         var plan = Plan()
-        let nowMs = Int64(now().timeIntervalSince1970 * 1000)
+        let nowMs = clock.milliseconds()
         var order: [String] = []
         var byNamespace: [String: [MetricDatum]] = [:]
         for d in datums {
             if let reason = CloudWatchSink.rejection(d, nowMs: nowMs) {
-                plan.rejected.append(Rejection(datum: d, reason: reason))
+                plan.rejected.append(SinkRejection(datum: d, reason: reason))
                 continue
             }
             let parts = CloudWatchSink.split(d)
             if parts.isEmpty {
-                plan.rejected.append(Rejection(datum: d, reason: "the distribution has no value with a positive count"))
+                plan.rejected.append(SinkRejection(datum: d, reason: "the distribution has no value with a positive count"))
                 continue
             }
             if byNamespace[d.namespace] == nil { order.append(d.namespace) }
@@ -296,52 +272,47 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
 
     // MARK: MetricSink
 
-    /// The request bodies, one line per PutMetricData request (uncompressed, no headers, so no secrets).
-    public func render(_ datums: [MetricDatum]) -> String {
+    /// The request bodies, one line per PutMetricData request (uncompressed, no headers, so no secrets);
+    /// datums CloudWatch would refuse are left out with the reason.
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
         let p = plan(datums)
-        report(p.rejected)
-        return p.batches.map { $0.body + "\n" }.joined()
+        return SinkPayload(text: p.batches.map { $0.body + "\n" }.joined(), count: datums.count - p.rejected.count, rejections: p.rejected, content: p)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let p = plan(datums)
-        report(p.rejected)
-        if p.batches.isEmpty { return }
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        guard let p = payload.content(as: Plan.self) else { return .foreign(label, payload) }
+        if p.batches.isEmpty { return .delivered(label, payload) }
         let url: URL
         switch endpoint {
         case .success(let u): url = u
-        case .failure(let e): throw SinkError(sink: label, message: e.message)
+        case .failure(let e): return .failed(label, payload, e.message, cause: SinkError(sink: label, message: e.message))
         }
         var failures: [String] = []
         var sent = 0
+        var inDoubt = false
         for (i, batch) in p.batches.enumerated() {
             do {
                 try send(batch, to: url)
                 sent += batch.datums.count
             } catch let e as CloudWatchError {
                 failures.append(e.description)
+                inDoubt = inDoubt || e.http.inDoubt
                 if e.fatal {
                     let left = p.batches[(i + 1)...].reduce(0) { $0 + $1.datums.count }
                     if left > 0 { failures.append("\(left) more datums not sent") }
                     break
                 }
+            } catch {
+                failures.append("\(error)")
             }
         }
-        if !failures.isEmpty {
-            let total = p.batches.reduce(0) { $0 + $1.datums.count }
-            throw SinkError(sink: label, message: "\(sent) of \(total) datums sent; " + failures.joined(separator: "; "))
-        }
+        if failures.isEmpty { return .delivered(label, payload) }
+        let total = p.batches.reduce(0) { $0 + $1.datums.count }
+        let error = SinkError(sink: label, message: "\(sent) of \(total) datums sent; " + failures.joined(separator: "; "))
+        return sent > 0 || inDoubt ? .inDoubt(label, payload, error.message, cause: error) : .failed(label, payload, error.message, cause: error)
     }
 
-    private func report(_ rejected: [Rejection]) {
-        for r in rejected { warn("cloudwatch: skipped \(CloudWatchSink.describe(r.datum)): \(r.reason)") }
-    }
-
-    static func describe(_ d: MetricDatum) -> String {
-        var s = "\(d.namespace)/\(d.name)"
-        if !d.dimensions.isEmpty { s += "{" + d.dimensions.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + "}" }
-        return s + " at \(AWSTime.iso8601Millis(d.timestamp))"
-    }
+    static func describe(_ d: MetricDatum) -> String { SinkRejection.describe(d) }
 
     /// A request that failed for good.
     struct CloudWatchError: Error, CustomStringConvertible {
@@ -360,7 +331,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
     }
 
     /// Builds, signs and sends one batch.
-    public func request(for batch: Batch, to url: URL, credentials creds: Credentials, date: Date = Date()) -> HTTPRequest {
+    public func request(for batch: Batch, to url: URL, credentials creds: Credentials, date: Date) -> HTTPRequest {
         var body = Data(batch.body.utf8)
         var headers: [(name: String, value: String)] = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
         if gzip, let z = CloudWatchGzip.compress(body) {
@@ -383,7 +354,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
             }
             let response: HTTPResponse
             do {
-                response = try client.send(request(for: batch, to: url, credentials: creds))
+                response = try client.send(request(for: batch, to: url, credentials: creds, date: clock.date()))
             } catch let e as HTTPError {
                 throw CloudWatchError(http: e, datums: batch.datums, fatal: true)
             }
@@ -401,7 +372,8 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
                 || authCodes.contains(code ?? "") || (code ?? "").hasPrefix("Throttl")
             var msg = message
             if response.status == 413 || code == "RequestEntityTooLarge" { msg += (msg.isEmpty ? "" : " ") + "(body of \(batch.body.utf8.count) bytes)" }
-            throw CloudWatchError(http: HTTPError(endpoint: endpoint, status: response.status, code: code, message: msg, attempts: 1),
+            throw CloudWatchError(http: HTTPError(endpoint: endpoint, status: response.status, code: code, message: msg, attempts: 1,
+                                                  inDoubt: response.earlierAttemptInDoubt),
                                   datums: batch.datums, fatal: fatal)
         }
     }

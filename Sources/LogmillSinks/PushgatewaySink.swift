@@ -3,7 +3,7 @@ import LogmillMetrics
 import LogmillNet
 
 /// Pushes datums to a Prometheus Pushgateway group:
-/// `sink: pushgateway URL job=NAME [LABEL=VALUE…] [method=put|post] [timeout=S] [retries=N] [header.NAME=V] [bearer-token=T] [basic-auth=U:P]`.
+/// `sink: pushgateway URL job=NAME [LABEL=VALUE…] [method=put|post] [timeout=S] [attempts=N] [header=Name:Value…] [bearer-token=T] [basic-auth=U:P]`.
 ///
 /// The group is `URL/metrics/job/<job>{/<label>/<value>}` (extra labels sorted by name). A value (or
 /// the job) that is empty or contains `/` is sent base64url-encoded under `<label>@base64`, as the
@@ -32,8 +32,16 @@ public struct PushgatewaySink: MetricSink {
         self.method = method
         self.headers = headers
         self.client = client
-        client.isRetryable = PrometheusNetworkSinks.retryable
+        client.isRetryable = HTTPDelivery.retryable5xx
     }
+
+    /// From a checked job-file line: grouping labels sorted by name.
+    init(_ c: SinkConfiguration, client: HTTPClient) {
+        self.init(url: c.argument!, job: c.text("job")!, grouping: c.labels.sorted { $0.name < $1.name }, method: c.text("method")!.uppercased(),
+                  headers: HTTPDelivery.headers(c), client: client)
+    }
+
+    static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     public var label: String { "pushgateway \(groupURL)" }
 
@@ -79,26 +87,22 @@ public struct PushgatewaySink: MetricSink {
         PromModel(datums, style: .classic, dropEmptyLabels: false).textExposition(timestamps: false)
     }
 
-    public func render(_ datums: [MetricDatum]) -> String {
-        if datums.isEmpty { return "\(method) \(groupURL): nothing to push\n" }
-        return "\(method) \(groupURL)\nContent-Type: \(PrometheusNetworkSinks.textContentType)\n\n" + body(datums)
+    /// The request as text; the payload carries the body (none when there are no datums: a run with
+    /// nothing to push does not wipe the group).
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        if datums.isEmpty { return SinkPayload(text: "\(method) \(groupURL): nothing to push\n", count: 0, content: [String]()) }
+        let body = body(datums)
+        return SinkPayload(text: "\(method) \(groupURL)\nContent-Type: \(Self.textContentType)\n\n" + body, count: datums.count, content: [body])
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        if datums.isEmpty { return }
-        guard let url = URL(string: groupURL) else { throw SinkError(sink: label, message: "not a valid URL: \(groupURL)") }
-        let request = HTTPRequest(method: method, url: url,
-                                  headers: [("Content-Type", PrometheusNetworkSinks.textContentType), ("User-Agent", PrometheusNetworkSinks.userAgent)] + headers,
-                                  body: Data(body(datums).utf8))
-        let response: HTTPResponse
-        do {
-            response = try client.send(request)
-        } catch {
-            throw SinkError(sink: label, message: "\(error)")
-        }
-        guard (200..<300).contains(response.status) else {
-            let gaveUp = PrometheusNetworkSinks.retryable(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
-            throw SinkError(sink: label, message: "HTTP \(response.status): \(PrometheusNetworkSinks.trimmed(response.text))" + gaveUp)
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        guard let bodies = payload.content(as: [String].self) else { return .foreign(label, payload) }
+        return SinkOutcome.inOrder(label, payload, steps: bodies.count) { _ in
+            guard let url = URL(string: groupURL) else { throw SinkError(sink: label, message: "not a valid URL: \(groupURL)") }
+            let request = HTTPRequest(method: method, url: url,
+                                      headers: [("Content-Type", Self.textContentType), ("User-Agent", HTTPDelivery.userAgent)] + headers,
+                                      body: Data(bodies[0].utf8))
+            try HTTPDelivery.send(request, with: client, sink: label)
         }
     }
 }

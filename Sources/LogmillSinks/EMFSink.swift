@@ -2,16 +2,32 @@ import Foundation
 import LogmillMetrics
 import LogmillQuery
 
-/// CloudWatch Embedded Metric Format: one JSON object per line, to stdout or a file.
+/// CloudWatch Embedded Metric Format: one JSON object per line, appended to a file or written to the
+/// injected output (the program's stdout).
 /// Datums with the same namespace, timestamp and dimensions share an event (at most 100 metrics each).
 /// A statistic set becomes four metrics, `<name>.SampleCount`, `.Sum`, `.Minimum` and `.Maximum`,
 /// because EMF has no statistic-set value; a distribution becomes a value array (repeated by count, at most 100 values).
 public struct EMFSink: MetricSink {
+    /// The file lines are appended to; nil: `output`.
     public let path: String?
-    public init(path: String? = nil) { self.path = path }
+    let output: (any TextOutput)?
+    /// Appends to the file at `path`.
+    public init(path: String) {
+        self.path = path
+        output = nil
+    }
+    /// Writes to `output`.
+    public init(output: any TextOutput) {
+        path = nil
+        self.output = output
+    }
     public var label: String { path.map { "emf \($0)" } ?? "emf" }
 
-    public func render(_ datums: [MetricDatum]) -> String {
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        TextDelivery.payload(text(datums), count: datums.count)
+    }
+
+    func text(_ datums: [MetricDatum]) -> String {
         struct Key: Hashable { let ns: String; let ts: Int64; let dims: [String] }
         var order: [Key] = []
         var groups: [Key: [MetricDatum]] = [:]
@@ -56,8 +72,11 @@ public struct EMFSink: MetricSink {
         return out
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let text = render(datums)
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        TextDelivery.deliver(payload, sink: label, write: append)
+    }
+
+    func append(_ text: String) throws {
         if let path {
             guard let h = FileHandle(forWritingAtPath: path) ?? {
                 FileManager.default.createFile(atPath: path, contents: nil)
@@ -67,7 +86,7 @@ public struct EMFSink: MetricSink {
             h.write(Data(text.utf8))
             h.closeFile()
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try output?.write(text)
         }
     }
 

@@ -4,7 +4,7 @@ import LogmillMetrics
 import Glibc
 #endif
 
-/// StatsD / DogStatsD over UDP: `sink: statsd HOST:PORT [dogstatsd=true] [prefix=NAME] [timestamps=true] [max_datagram=BYTES]`.
+/// StatsD / DogStatsD over UDP: `sink: statsd HOST:PORT [dogstatsd=true] [prefix=NAME] [timestamps=true] [max-datagram=BYTES]`.
 ///
 /// Names: `PREFIX.NAME`, where the prefix defaults to the CloudWatch namespace with `/` turned into `.`
 /// (`prefix=` with nothing after it sends bare names). Characters StatsD cannot carry become `_`
@@ -29,11 +29,10 @@ import Glibc
 /// * `timestamps=true` (DogStatsD only, protocol v1.3) adds `|T<epoch seconds>` to gauges and counters;
 ///   otherwise the server stamps the values when it receives them, as StatsD always does.
 ///
-/// Lines are packed into datagrams of at most `max_datagram` bytes (default 1432, the Fast Ethernet
+/// Lines are packed into datagrams of at most `max-datagram` bytes (default 1432, the Fast Ethernet
 /// guide), separated by `\n`. NaN and infinite values are skipped. `render` prints every line, one
 /// per line: the datagrams are those lines in order, cut at the size limit.
 public struct StatsDSink: MetricSink {
-    public static let usage = "statsd HOST:PORT [dogstatsd=true] [prefix=NAME]"
     public static let defaultMaxDatagram = 1432
     static let maxRepeats = 10_000
 
@@ -55,40 +54,17 @@ public struct StatsDSink: MetricSink {
         self.maxDatagram = maxDatagram
     }
 
-    init(spec: SinkSpec) throws {
-        try NetSinkOptions.checkKnown(spec, ["dogstatsd", "prefix", "timestamps", "max_datagram"])
-        guard spec.arguments.count == 1 else { throw NetSinkOptions.fail(spec, "write 'sink: \(Self.usage)'") }
-        guard let (host, port) = Self.hostPort(spec.arguments[0]) else {
-            throw NetSinkOptions.fail(spec, "'\(spec.arguments[0])' is not HOST:PORT (e.g. 127.0.0.1:8125 or [::1]:8125)")
-        }
-        let dog = try NetSinkOptions.bool(spec, "dogstatsd")
-        let ts = try NetSinkOptions.bool(spec, "timestamps")
-        if ts && !dog { throw NetSinkOptions.fail(spec, "timestamps=true needs dogstatsd=true (plain StatsD has no timestamps)") }
-        let size = try NetSinkOptions.int(spec, "max_datagram", range: 64...65_000) ?? Self.defaultMaxDatagram
-        self.init(host: host, port: port, dogstatsd: dog, prefix: spec.options["prefix"], timestamps: ts, maxDatagram: size)
+    /// From a checked job-file line.
+    init(_ c: SinkConfiguration) {
+        let (host, port) = SinkOptionParser.hostPort(c.argument!, defaultPort: 8125)!
+        self.init(host: host, port: port, dogstatsd: c.bool("dogstatsd"), prefix: c.text("prefix"), timestamps: c.bool("timestamps"),
+                  maxDatagram: c.integer("max-datagram") ?? Self.defaultMaxDatagram)
     }
 
     public var label: String { "\(dogstatsd ? "dogstatsd" : "statsd") \(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// `host:port`, `[v6]:port`, or a host alone (port 8125).
-    static func hostPort(_ s: String) -> (String, Int)? {
-        var host = s
-        var portText = "8125"
-        if s.hasPrefix("[") {
-            guard let close = s.firstIndex(of: "]") else { return nil }
-            host = String(s[s.index(after: s.startIndex)..<close])
-            let rest = s[s.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return nil }
-                portText = String(rest.dropFirst())
-            }
-        } else if let colon = s.lastIndex(of: ":") {
-            host = String(s[..<colon])
-            portText = String(s[s.index(after: colon)...])
-        }
-        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else { return nil }
-        return (host, port)
-    }
+    static func hostPort(_ s: String) -> (String, Int)? { SinkOptionParser.hostPort(s, defaultPort: 8125) }
 
     // MARK: - Lines
 
@@ -216,15 +192,21 @@ public struct StatsDSink: MetricSink {
         return out
     }
 
-    public func render(_ datums: [MetricDatum]) -> String {
-        lines(datums).map { $0 + "\n" }.joined()
+    /// Every line, one per line; the payload carries the datagrams.
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        SinkPayload(text: lines(datums).map { $0 + "\n" }.joined(), count: datums.filter { !lines($0).isEmpty }.count,
+                    content: datagrams(datums))
     }
 
     // MARK: - Sending
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let packets = datagrams(datums)
-        guard !packets.isEmpty else { return }
+    /// UDP has no answer: delivered means every datagram was handed to the network.
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        guard let packets = payload.content(as: [String].self) else { return .foreign(label, payload) }
+        return SinkOutcome.inOrder(label, payload, steps: packets.isEmpty ? 0 : 1) { _ in try send(packets) }
+    }
+
+    func send(_ packets: [String]) throws {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -243,7 +225,8 @@ public struct StatsDSink: MetricSink {
                 sendto(fd, buf.baseAddress, buf.count, Int32(MSG_NOSIGNAL), first.pointee.ai_addr, first.pointee.ai_addrlen)
             }
             if sent < 0 {
-                throw SinkError(sink: label, message: "sending datagram \(i + 1) of \(packets.count) failed: \(String(cString: strerror(errno)))")
+                throw RequestFailure(SinkError(sink: label, message: "sending datagram \(i + 1) of \(packets.count) failed: \(String(cString: strerror(errno)))"),
+                                     inDoubt: i > 0)
             }
         }
     }

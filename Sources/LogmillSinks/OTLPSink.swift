@@ -1,6 +1,7 @@
 import Foundation
 import LogmillMetrics
 import LogmillNet
+import LogmillTime
 
 /// OTLP/HTTP metrics with the JSON encoding: `sink: otlp URL [service=NAME]`.
 ///
@@ -32,26 +33,25 @@ import LogmillNet
 /// 429, 502, 503, 504 and lost connections are retried, every other failure is not. A 200 that reports
 /// `partialSuccess.rejectedDataPoints` is an error (not retried: the collector will not take them).
 public struct OTLPSink: MetricSink {
-    public static let usage = "otlp URL [service=NAME]"
     public static let maxPointsPerRequest = 2000
 
     public let url: URL
     public let service: String
     let delivery: NetSinkDelivery
 
-    public init(url: URL, service: String = "logmill", policy: RetryPolicy = RetryPolicy(), client: HTTPClient? = nil) {
+    public init(url: URL, service: String = "logmill", policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock(),
+                client: HTTPClient? = nil) {
         self.url = url
         self.service = service
-        delivery = NetSinkDelivery(label: "otlp \(HTTPClient.endpoint(url))", policy: client?.policy ?? policy, client: client,
-                                retryable: OTLPSink.retryable)
+        delivery = NetSinkDelivery(label: "otlp \(HTTPClient.endpoint(url))", client: client ?? HTTPClient(policy: policy, clock: clock),
+                                   retryable: OTLPSink.retryable)
     }
 
-    init(spec: SinkSpec) throws {
-        try NetSinkOptions.checkKnown(spec, ["service", "timeout", "attempts"])
-        let url = try NetSinkOptions.url(spec, usage: OTLPSink.usage, defaultPath: "/v1/metrics")
-        let service = spec.options["service"] ?? "logmill"
-        guard !service.isEmpty else { throw NetSinkOptions.fail(spec, "service must not be empty") }
-        self.init(url: url, service: service, policy: try NetSinkOptions.policy(spec))
+    /// From a checked job-file line; a URL without a path gets `/v1/metrics`.
+    init(_ c: SinkConfiguration, clock: any Clock) {
+        var url = URLComponents(string: c.argument!)!
+        if url.path.isEmpty || url.path == "/" { url.path = "/v1/metrics" }
+        self.init(url: url.url!, service: c.text("service")!, policy: HTTPDelivery.policy(c), clock: clock)
     }
 
     public var label: String { delivery.label }
@@ -109,25 +109,16 @@ public struct OTLPSink: MetricSink {
     }
 
     /// One JSON body per line.
-    public func render(_ datums: [MetricDatum]) -> String {
-        bodies(datums).map { $0 + "\n" }.joined()
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        let bodies = bodies(datums)
+        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: datums.filter { Self.point($0) != nil }.count, content: bodies)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let bodies = bodies(datums)
-        guard !bodies.isEmpty else { return }
-        let client = delivery.makeClient()
-        for (i, body) in bodies.enumerated() {
-            let response: HTTPResponse
-            do {
-                response = try delivery.post(client, url: url, headers: [("Content-Type", "application/json")], body: body,
-                                             describe: Self.statusMessage)
-            } catch let e as HTTPError where bodies.count > 1 {
-                throw SinkError(sink: label, message: "request \(i + 1) of \(bodies.count) failed (earlier ones were delivered): \(e)")
-            }
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        delivery.postAll(payload, url: url, headers: [("Content-Type", "application/json")], describe: Self.statusMessage) { response in
             if let rejected = Self.partialRejection(response) {
-                throw SinkError(sink: label, message: "the collector rejected \(rejected.count) data point(s)"
-                    + (rejected.message.isEmpty ? "" : ": \(rejected.message)"))
+                throw RequestFailure(SinkError(sink: label, message: "the collector rejected \(rejected.count) data point(s)"
+                    + (rejected.message.isEmpty ? "" : ": \(rejected.message)")), inDoubt: true)
             }
         }
     }
@@ -223,7 +214,7 @@ public struct OTLPSink: MetricSink {
         if let obj = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any], let m = obj["message"] as? String, !m.isEmpty {
             return m
         }
-        return NetSinkDelivery.bodySnippet(r)
+        return HTTPDelivery.bodySnippet(r)
     }
 
     /// `partialSuccess.rejectedDataPoints` when positive (a JSON string or number).

@@ -16,12 +16,12 @@ public struct PrometheusFileSink: MetricSink {
     }
     public var label: String { "prometheus \(path)" }
 
-    public func render(_ datums: [MetricDatum]) -> String {
-        PromModel(datums, style: .classic, dropEmptyLabels: false).textExposition(timestamps: timestamps)
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        TextDelivery.payload(PromModel(datums, style: .classic, dropEmptyLabels: false).textExposition(timestamps: timestamps), count: datums.count)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        try writeAtomically(render(datums), to: path)
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
+        TextDelivery.replaceFile(payload, sink: label, path: path)
     }
 
     /// Replaces characters outside `[a-zA-Z0-9_:]` (labels: no `:`) with `_`; a leading digit gets a `_` prefix.

@@ -1,14 +1,14 @@
 import Foundation
 import LogmillMetrics
 import LogmillNet
+import LogmillTime
 
-/// JSON webhooks: `sink: webhook URL [shape=datums|kv] [category=NAME] [host=NAME] [header=Name:Value] [header2=…]
-/// [batch=N] [timestamp=ms|s] [timeout=SECONDS] [attempts=N]`.
+/// JSON webhooks: `sink: webhook URL [shape=datums|kv] [category=NAME] [host=NAME] [header=Name:Value…]
+/// [batch=N] [timestamps=ms|s] [timeout=SECONDS] [attempts=N]`.
 ///
-/// Every request is a `POST` with `Content-Type: application/json` plus the `header…=` options. The job file
-/// keeps one value per option name, so further headers go in `header2=`, `header3=`, `header-auth=` … (any
-/// option whose name starts with `header`); `${VAR}` in a header value is replaced by the environment
-/// variable, which keeps secrets (and spaces, as in `Bearer xyz`) out of job files.
+/// Every request is a `POST` with `Content-Type: application/json` plus the `header=` options (repeat it
+/// for more headers); `${VAR}` in a header value is replaced by the environment variable, which keeps
+/// secrets (and spaces, as in `Bearer xyz`) out of job files.
 ///
 /// `shape=datums` (default): a JSON array of datum objects, at most `batch` (default 500) per request:
 /// ```
@@ -30,14 +30,13 @@ import LogmillNet
 /// namespace, `host` the `host=` option or else this machine's host name. A statistic set or a distribution
 /// becomes the keys `NAME.count`, `NAME.sum`, `NAME.min`, `NAME.max` and, when the count is above 0,
 /// `NAME.avg` (sum / count), because such APIs take one number per key. The kv form has no time
-/// field: the receiver stamps the data on arrival; `timestamp=ms` or `timestamp=s` adds
+/// field: the receiver stamps the data on arrival; `timestamps=ms` or `timestamps=s` adds
 /// `"timestamp":<epoch ms or s>` for receivers that take one. Units are not sent in the kv form.
 ///
 /// NaN and infinite numbers are skipped. Retried: connection failures, timeouts, 408, 429 and 5xx.
 public struct WebhookSink: MetricSink {
     public enum Shape: String, Sendable { case datums, kv }
     public enum TimestampField: String, Sendable { case ms, s }
-    public static let usage = "webhook URL [shape=datums|kv] [category=NAME] [host=NAME] [header=Name:Value]"
 
     public let url: URL
     public let shape: Shape
@@ -50,7 +49,7 @@ public struct WebhookSink: MetricSink {
 
     public init(url: URL, shape: Shape = .datums, category: String? = nil, host: String? = nil,
                 headers: [(name: String, value: String)] = [], batch: Int = 500, timestampField: TimestampField? = nil,
-                policy: RetryPolicy = RetryPolicy(), client: HTTPClient? = nil) {
+                policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock(), client: HTTPClient? = nil) {
         self.url = url
         self.shape = shape
         self.category = category
@@ -58,40 +57,16 @@ public struct WebhookSink: MetricSink {
         self.headers = headers
         self.batch = max(1, batch)
         self.timestampField = timestampField
-        delivery = NetSinkDelivery(label: "webhook \(HTTPClient.endpoint(url))", policy: client?.policy ?? policy, client: client,
-                                retryable: WebhookSink.retryable)
+        delivery = NetSinkDelivery(label: "webhook \(HTTPClient.endpoint(url))", client: client ?? HTTPClient(policy: policy, clock: clock),
+                                   retryable: WebhookSink.retryable)
     }
 
-    init(spec: SinkSpec) throws {
-        try NetSinkOptions.checkKnown(spec, ["shape", "category", "host", "batch", "timestamp", "timeout", "attempts"], prefixes: ["header"])
-        let url = try NetSinkOptions.url(spec, usage: Self.usage)
-        var shape = Shape.datums
-        if let s = spec.options["shape"] {
-            guard let v = Shape(rawValue: s) else { throw NetSinkOptions.fail(spec, "shape must be datums or kv, not '\(s)'") }
-            shape = v
-        }
-        var stamp: TimestampField?
-        if let t = spec.options["timestamp"] {
-            guard let v = TimestampField(rawValue: t), shape == .kv else {
-                throw NetSinkOptions.fail(spec, "timestamp=ms or timestamp=s applies to shape=kv only")
-            }
-            stamp = v
-        }
-        var headers: [(name: String, value: String)] = []
-        for key in spec.options.keys.filter({ $0.hasPrefix("header") }).sorted() {
-            let raw = spec.options[key]!
-            guard let colon = raw.firstIndex(of: ":"), colon != raw.startIndex else {
-                throw NetSinkOptions.fail(spec, "\(key) must look like Name:Value, not '\(raw)'")
-            }
-            let name = String(raw[..<colon])
-            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else {
-                throw NetSinkOptions.fail(spec, "'\(name)' is not a valid header name")
-            }
-            headers.append((name, Self.expand(String(raw[raw.index(after: colon)...]))))
-        }
-        self.init(url: url, shape: shape, category: spec.options["category"], host: spec.options["host"], headers: headers,
-                  batch: try NetSinkOptions.int(spec, "batch", range: 1...100_000) ?? 500, timestampField: stamp,
-                  policy: try NetSinkOptions.policy(spec))
+    /// From a checked job-file line; `${VAR}` in header values is read from `environment`.
+    init(_ c: SinkConfiguration, clock: any Clock, environment: [String: String]) {
+        self.init(url: URL(string: c.argument!)!, shape: Shape(rawValue: c.text("shape")!)!, category: c.text("category"),
+                  host: c.text("host"), headers: c.headers().map { ($0.name, Self.expand($0.value, environment)) },
+                  batch: c.integer("batch")!, timestampField: c.text("timestamps").flatMap(TimestampField.init(rawValue:)),
+                  policy: HTTPDelivery.policy(c), clock: clock)
     }
 
     public var label: String { delivery.label }
@@ -99,13 +74,13 @@ public struct WebhookSink: MetricSink {
     public static func retryable(_ r: HTTPResponse) -> Bool { r.status == 408 || r.status == 429 || r.status >= 500 }
 
     /// `${NAME}` -> the environment variable (empty when unset).
-    static func expand(_ s: String) -> String {
+    static func expand(_ s: String, _ environment: [String: String]) -> String {
         guard s.contains("${") else { return s }
         var out = ""
         var rest = Substring(s)
         while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
             out += rest[..<open.lowerBound]
-            out += ProcessInfo.processInfo.environment[String(rest[open.upperBound..<close])] ?? ""
+            out += environment[String(rest[open.upperBound..<close])] ?? ""
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
@@ -204,24 +179,17 @@ public struct WebhookSink: MetricSink {
     }
 
     /// One request body per line.
-    public func render(_ datums: [MetricDatum]) -> String {
-        bodies(datums).map { $0 + "\n" }.joined()
+    public func encode(_ datums: [MetricDatum]) -> SinkPayload {
+        let bodies = bodies(datums)
+        let carried = shape == .datums ? datums.filter { Self.datumObject($0) != nil }.count : datums.filter { !Self.kvPairs($0).isEmpty }.count
+        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: carried, content: bodies)
     }
 
-    public func emit(_ datums: [MetricDatum]) throws {
-        let bodies = bodies(datums)
-        guard !bodies.isEmpty else { return }
-        let client = delivery.makeClient()
+    public func deliver(_ payload: SinkPayload) -> SinkOutcome {
         var sendHeaders = headers
         if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             sendHeaders.insert(("Content-Type", "application/json"), at: 0)
         }
-        for (i, body) in bodies.enumerated() {
-            do {
-                _ = try delivery.post(client, url: url, headers: sendHeaders, body: body)
-            } catch let e as HTTPError where bodies.count > 1 {
-                throw SinkError(sink: label, message: "request \(i + 1) of \(bodies.count) failed (earlier ones were delivered): \(e)")
-            }
-        }
+        return delivery.postAll(payload, url: url, headers: sendHeaders)
     }
 }
