@@ -30,7 +30,8 @@ public struct JobFile: Sendable {
     public var schedule: Period?
     public var sources: [Source]
     public var mapping: MetricMapping
-    public var sinks: [SinkSpec]
+    /// Its sinks, checked against their kinds' declared options (nothing is built or contacted).
+    public var sinks: [SinkConfiguration]
     public var query: String
     /// The line on which the query text starts, so query errors point into the job file.
     public var queryLine: Int
@@ -82,7 +83,7 @@ public struct JobFile: Sendable {
         var sources: [Source] = []
         var metrics: [MetricMapping.Metric] = []
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
-        var sinks: [SinkSpec] = []
+        var sinks: [SinkConfiguration] = []
         var queryLine: Int? = nil
         func fail(_ n: Int, _ m: String) -> ParseError { ParseError(path: path, line: n, message: m) }
         for (i, raw) in lines.enumerated() {
@@ -149,11 +150,9 @@ public struct JobFile: Sendable {
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
                 guard let spec = SinkSpec.parse(words, line: n) else {
-                    throw fail(n, "sink needs a kind: \(SinkFactory.kinds.map(\.kind).joined(separator: ", "))")
+                    throw fail(n, "sink needs a kind: \(SinkRegistry.kinds.map(\.name).joined(separator: ", "))")
                 }
-                // Check it now (no side effects) so that a wrong sink is reported with its line.
-                do { _ = try SinkRegistry.parse(spec) } catch { throw fail(n, "\(error)") }
-                sinks.append(spec)
+                do { sinks.append(try SinkRegistry.parse(spec)) } catch { throw fail(n, "\(error)") }
             default:
                 throw fail(n, "unknown key '\(key)'; keys are: \(keys.joined(separator: ", "))")
             }
@@ -169,7 +168,7 @@ public struct JobFile: Sendable {
         let mapping = MetricMapping(namespace: ns, metrics: metrics, dimensions: dimensions, timestampColumn: timestampColumn,
                                     period: period ?? schedule?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
-                       sinks: sinks.isEmpty ? [SinkSpec(kind: "table", arguments: [], line: 0)] : sinks,
+                       sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
                        query: query, queryLine: ql, format: format, declarationLines: declared)
     }
 

@@ -6,21 +6,41 @@ import LogmillSinks
 import LogmillSources
 import LogmillTime
 
-/// Runs a job once: reads its sources, runs its query, maps rows to datums and hands them to its sinks.
+/// Runs a job once: reads its sources, runs its query, maps rows to datums, encodes them for every
+/// sink and delivers to each, reporting an outcome per sink. One failing sink does not stop the others.
 public struct JobRunner {
     public var options: QueryOptions
+    /// Encode only: nothing is delivered.
     public var dryRun = false
-    public init(options: QueryOptions = QueryOptions()) { self.options = options }
+    /// Where sinks that print (table, EMF without a file) write.
+    public var output: any TextOutput
+    /// The environment sinks read credentials and endpoints from.
+    public var environment: [String: String]
+
+    public init(options: QueryOptions = QueryOptions(), output: any TextOutput, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.options = options
+        self.output = output
+        self.environment = environment
+    }
 
     public struct Outcome {
         public var datums: [MetricDatum]
+        /// Rows whose metric value was missing or not a number.
         public var skipped: Int
         public var result: QueryResult
-        /// What `--dry-run` printed, per sink.
-        public var rendered: [(sink: String, text: String)]
+        /// What each sink was (or, with `dryRun`, would have been) given.
+        public var payloads: [(sink: String, payload: SinkPayload)]
+        /// Per sink, in job order: delivered, failed or in doubt (empty for a dry run).
+        public var deliveries: [SinkOutcome]
+
+        /// Whether every datum reached every sink.
+        public var allDelivered: Bool {
+            deliveries.allSatisfy { $0.isDelivered && $0.rejectedCount == 0 } && payloads.allSatisfy { $0.payload.rejections.isEmpty }
+        }
     }
 
-    /// Plans the job's query (with the hidden aggregates of its statistic sets).
+    /// Plans the job's query (with the hidden aggregates of its statistic sets) and checks the job's
+    /// mapping against the query's columns.
     public static func plan(_ job: JobFile, options: QueryOptions) throws -> QueryEngine {
         do {
             let parsed = try QueryParser.parse(job.query)
@@ -37,14 +57,9 @@ public struct JobRunner {
         }
     }
 
-    public static func sinks(_ job: JobFile) throws -> [MetricSink] {
-        let base = URL(fileURLWithPath: job.path).deletingLastPathComponent().path
-        return try job.sinks.map { try SinkFactory.make($0, base: base) }
-    }
-
     /// The job's sources, with paths relative to the job file's folder.
     public static func sources(_ job: JobFile) -> [any ObjectSource] {
-        let base = URL(fileURLWithPath: job.path).deletingLastPathComponent().path
+        let base = job.folder
         return job.sources.map { s in
             let pattern = s.pattern.hasPrefix("/") ? s.pattern : (base.isEmpty ? s.pattern : base + "/" + s.pattern)
             return FileSource(patterns: [pattern], labels: s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:])
@@ -57,14 +72,26 @@ public struct JobRunner {
         let result = engine.run(objects)
         let end = options.to ?? options.clock.milliseconds()
         let (datums, skipped) = try job.mapping.datums(from: result, defaultTimestamp: end)
-        var rendered: [(String, String)] = []
-        for sink in try JobRunner.sinks(job) {
-            if dryRun {
-                rendered.append((sink.label, sink.render(datums)))
-            } else {
-                try sink.emit(datums)
+        let context = SinkContext(base: job.folder, clock: options.clock, output: output, environment: environment)
+        var payloads: [(sink: String, payload: SinkPayload)] = []
+        var deliveries: [SinkOutcome] = []
+        for configuration in job.sinks {
+            let sink: any MetricSink
+            do {
+                sink = try SinkRegistry.make(configuration, context: context)
+            } catch {
+                deliveries.append(SinkOutcome(sink: configuration.kind.name, status: .failed("\(error)")))
+                continue
             }
+            let payload = sink.encode(datums)
+            payloads.append((sink.label, payload))
+            if !dryRun { deliveries.append(sink.deliver(payload)) }
         }
-        return Outcome(datums: datums, skipped: skipped, result: result, rendered: rendered)
+        return Outcome(datums: datums, skipped: skipped, result: result, payloads: payloads, deliveries: deliveries)
     }
+}
+
+extension JobFile {
+    /// The folder relative paths in the job file are read from.
+    public var folder: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
 }

@@ -38,15 +38,9 @@ public struct SinkError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Where the table and EMF-to-stdout sinks write. Library code prints nothing itself: the program
-/// passes `StandardOutput`, tests a `TextBuffer`.
+/// passes its terminal output, tests a `TextBuffer`.
 public protocol TextOutput: Sendable {
     func write(_ text: String) throws
-}
-
-/// The process's standard output, for the command-line program.
-public struct StandardOutput: TextOutput {
-    public init() {}
-    public func write(_ text: String) throws { FileHandle.standardOutput.write(Data(text.utf8)) }
 }
 
 /// Text collected in memory (tests, embedding).

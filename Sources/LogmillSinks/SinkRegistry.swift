@@ -267,16 +267,3 @@ public enum SinkRegistry {
         return out
     }
 }
-
-/// The entry points job files used before `SinkRegistry`, kept so that LogmillJobs compiles unchanged
-/// while it moves to configurations and outcomes.
-public enum SinkFactory {
-    /// Every kind with its usage.
-    public static var kinds: [(kind: String, usage: String)] { SinkRegistry.kinds.map { ($0.name, $0.usage) } }
-
-    /// Builds a sink for the command-line program: the system clock, stdout and the process environment.
-    public static func make(_ spec: SinkSpec, base: String) throws -> any MetricSink {
-        try SinkRegistry.make(spec, context: SinkContext(base: base, clock: SystemClock(), output: StandardOutput(),
-                                                         environment: ProcessInfo.processInfo.environment))
-    }
-}

@@ -3,6 +3,7 @@ import XCTest
 import LogmillJobs
 import LogmillQuery
 import LogmillTime
+import LogmillSinks
 
 /// What a job file means, and everything `validate` can know without reading a log.
 final class JobModelTests: XCTestCase {
@@ -48,5 +49,45 @@ final class JobModelTests: XCTestCase {
         XCTAssertEqual(try parse(head + "period: 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").mapping.period, "1w")
         XCTAssertNotNil(error(head + "schedule: every 999999999999999d\nmetric: N = n\nquery:\nstats count(*) as n\n"), "no overflow trap")
         XCTAssertNotNil(error(head + "period: 5 parsecs\nmetric: N = n\nquery:\nstats count(*) as n\n"))
+    }
+}
+
+/// A run delivers to every sink and reports an outcome for each.
+final class JobOutcomeTests: XCTestCase {
+    func testAFailingSinkDoesNotStopTheOthers() throws {
+        let dir = NSTemporaryDirectory() + "logmill-outcome-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = (0..<6).map { "2026-11-01T00:0\($0):00.000Z REPORT RequestId: r\($0)\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB" }
+        FileManager.default.createFile(atPath: dir + "/a.log", contents: Data((log.joined(separator: "\n") + "\n").utf8))
+        FileManager.default.createFile(atPath: dir + "/blocker", contents: Data())
+        let job = try JobFile.parse("""
+            namespace: T
+            source: a.log
+            metric: N = n unit Count
+            sink: prometheus blocker/under-a-file.prom
+            sink: table
+            sink: prometheus out/ok.prom
+            query:
+            filter @type = "REPORT" | stats count(*) as n by bin(5m)
+            """, path: dir + "/t.job")
+        let buffer = TextBuffer()
+        let outcome = try JobRunner(output: buffer).run(job)
+        XCTAssertEqual(outcome.datums.count, 2)
+        XCTAssertEqual(outcome.deliveries.count, 3)
+        guard case .failed(let why) = outcome.deliveries[0].status else { return XCTFail("\(outcome.deliveries[0].status)") }
+        XCTAssertTrue(why.contains("blocker"), why)
+        XCTAssertEqual(outcome.deliveries[1].status, .delivered(2))
+        XCTAssertEqual(outcome.deliveries[2].status, .delivered(2))
+        XCTAssertTrue(buffer.text.contains("T          N"), buffer.text)
+        let written = try String(contentsOfFile: dir + "/out/ok.prom", encoding: .utf8)
+        XCTAssertTrue(written.contains("N{namespace=\"T\"} 1\n"), "the newest window, 00:05, has one record: \(written)")
+        XCTAssertFalse(outcome.allDelivered)
+
+        var dry = JobRunner(output: TextBuffer())
+        dry.dryRun = true
+        let shown = try dry.run(job)
+        XCTAssertTrue(shown.deliveries.filter { $0.isDelivered }.isEmpty, "a dry run delivers nothing")
+        XCTAssertEqual(shown.payloads.count, 3)
     }
 }

@@ -38,7 +38,7 @@ final class MappingTests: XCTestCase {
         filter @type = "REPORT"
         """
         let job = try JobFile.parse(jobText, path: dir + "/t.job")
-        var runner = JobRunner()
+        var runner = JobRunner(output: TextBuffer())
         runner.dryRun = true
         let outcome = try runner.run(job)
         XCTAssertEqual(outcome.datums.count, 1)

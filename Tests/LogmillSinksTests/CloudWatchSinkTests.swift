@@ -480,9 +480,9 @@ final class CloudWatchSinkTests: XCTestCase {
         XCTAssertThrowsError(try make(["cloudwatch", "gzip=maybe"]))
         XCTAssertThrowsError(try make(["cloudwatch", "endpoint=ftp://x"]))
         // Through the factory.
-        let viaFactory = try SinkFactory.make(SinkSpec(kind: "cloudwatch", options: ["region": "us-east-1", "endpoint": "http://127.0.0.1:1"]), base: "")
+        let viaFactory = try SinkRegistry.make(SinkSpec(kind: "cloudwatch", options: ["region": "us-east-1", "endpoint": "http://127.0.0.1:1"]), context: .testing)
         XCTAssertEqual(viaFactory.label, "cloudwatch http://127.0.0.1:1")
-        XCTAssertTrue(SinkFactory.kinds.contains { $0.kind == "cloudwatch" && $0.usage.contains("gzip=true") })
+        XCTAssertTrue(SinkRegistry.kinds.contains { $0.name == "cloudwatch" && $0.usage.contains("gzip=true") })
         // No credentials: a clear error, nothing secret.
         let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }

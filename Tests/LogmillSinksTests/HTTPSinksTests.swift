@@ -102,7 +102,7 @@ final class HTTPSinksTests: XCTestCase {
         let server = try TestHTTPServer()
         defer { server.stop() }
         let spec = try XCTUnwrap(SinkSpec.parse(["otlp", server.url, "service=billing"], line: 1))
-        let sink = try SinkFactory.make(spec, base: "")
+        let sink = try SinkRegistry.make(spec, context: .testing)
         XCTAssertEqual(sink.label, "otlp \(server.url)/v1/metrics")
         try sink.emit([Self.sample[1]])
         let r = try XCTUnwrap(server.requests.first)
@@ -114,7 +114,7 @@ final class HTTPSinksTests: XCTestCase {
                            {"key":"logmill.namespace","value":{"stringValue":"MyApp/Web"}}]}
             """))
         // A path given in the URL is kept as is.
-        let kept = try SinkFactory.make(SinkSpec.parse(["otlp", server.url + "/otlp/v1/metrics"], line: 1)!, base: "")
+        let kept = try SinkRegistry.make(SinkSpec.parse(["otlp", server.url + "/otlp/v1/metrics"], line: 1)!, context: .testing)
         XCTAssertEqual(kept.label, "otlp \(server.url)/otlp/v1/metrics")
     }
 
@@ -213,7 +213,7 @@ final class HTTPSinksTests: XCTestCase {
 
     func testPlainStatsDLinesAndDatagram() throws {
         let udp = try TestUDPListener()
-        let sink = try SinkFactory.make(SinkSpec.parse(["statsd", "127.0.0.1:\(udp.port)"], line: 1)!, base: "")
+        let sink = try SinkRegistry.make(SinkSpec.parse(["statsd", "127.0.0.1:\(udp.port)"], line: 1)!, context: .testing)
         XCTAssertEqual(sink.label, "statsd 127.0.0.1:\(udp.port)")
         var datums = Self.sample
         datums.append(MetricDatum(namespace: "MyApp/Web", name: "Drift", dimensions: [("Zone", "eu west.1")], timestamp: Self.t0,
@@ -240,7 +240,7 @@ final class HTTPSinksTests: XCTestCase {
     func testDogStatsDTagsMultiValueAndTimestamps() throws {
         let udp = try TestUDPListener()
         let spec = SinkSpec.parse(["statsd", "127.0.0.1:\(udp.port)", "dogstatsd=true", "prefix=app", "timestamps=true"], line: 1)!
-        let sink = try SinkFactory.make(spec, base: "")
+        let sink = try SinkRegistry.make(spec, context: .testing)
         XCTAssertEqual(sink.label, "dogstatsd 127.0.0.1:\(udp.port)")
         var datums = Self.sample
         datums.append(MetricDatum(namespace: "MyApp/Web", name: "Body-Size", dimensions: [("Path", "/a,b|c")], timestamp: Self.t0,
@@ -285,7 +285,7 @@ final class HTTPSinksTests: XCTestCase {
     func testStatsDSpecErrors() {
         for words in [["statsd"], ["statsd", "host:notaport"], ["statsd", "h:8125", "timestamps=true"], ["statsd", "h:8125", "dogstatsd=maybe"],
                       ["statsd", "h:8125", "prefx=a"]] {
-            XCTAssertThrowsError(try SinkFactory.make(SinkSpec.parse(words, line: 1)!, base: ""), "\(words)")
+            XCTAssertThrowsError(try SinkRegistry.make(SinkSpec.parse(words, line: 1)!, context: .testing), "\(words)")
         }
         XCTAssertEqual(StatsDSink.hostPort("[::1]:9125").map { "\($0.0) \($0.1)" }, "::1 9125")
         XCTAssertEqual(StatsDSink.hostPort("statsd.local").map { "\($0.0) \($0.1)" }, "statsd.local 8125")
@@ -298,7 +298,7 @@ final class HTTPSinksTests: XCTestCase {
         defer { server.stop() }
         setenv("LOGMILL_TEST_TOKEN", "s3cret token", 1)
         let spec = SinkSpec.parse(["webhook", server.url + "/hook?x=1", "header=Authorization:Bearer_${LOGMILL_TEST_TOKEN}", "header=X-Team:ops"], line: 1)!
-        let sink = try SinkFactory.make(spec, base: "")
+        let sink = try SinkRegistry.make(spec, context: .testing)
         XCTAssertEqual(sink.label, "webhook \(server.url)/hook")
         var datums = Self.sample
         datums[1].storageResolution = 1
@@ -329,7 +329,7 @@ final class HTTPSinksTests: XCTestCase {
         let server = try TestHTTPServer()
         defer { server.stop() }
         let spec = SinkSpec.parse(["webhook", server.url + "/custom", "shape=kv", "host=batch-1", "timestamps=s"], line: 1)!
-        let sink = try SinkFactory.make(spec, base: "")
+        let sink = try SinkRegistry.make(spec, context: .testing)
         try sink.emit(Self.sample)
         let reqs = server.requests
         XCTAssertEqual(reqs.count, 2)
@@ -369,9 +369,9 @@ final class HTTPSinksTests: XCTestCase {
     func testWebhookSpecErrors() {
         for words in [["webhook"], ["webhook", "ftp://x/"], ["webhook", "http://x/", "shape=xml"], ["webhook", "http://x/", "header=NoColon"],
                       ["webhook", "http://x/", "timestamps=ms"], ["webhook", "http://x/", "batch=0"], ["webhook", "http://x/", "colour=red"]] {
-            XCTAssertThrowsError(try SinkFactory.make(SinkSpec.parse(words, line: 1)!, base: ""), "\(words)")
+            XCTAssertThrowsError(try SinkRegistry.make(SinkSpec.parse(words, line: 1)!, context: .testing), "\(words)")
         }
-        let kinds = SinkFactory.kinds.map(\.kind)
+        let kinds = SinkRegistry.kinds.map(\.name)
         XCTAssertTrue(kinds.contains("otlp") && kinds.contains("statsd") && kinds.contains("webhook"))
     }
 

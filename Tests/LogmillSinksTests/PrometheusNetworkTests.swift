@@ -635,24 +635,24 @@ final class PrometheusTextTests: XCTestCase {
     func testOpenMetricsFileIsAtomicAndFactoryBuildsEveryKind() throws {
         let dir = NSTemporaryDirectory() + "logmill-om-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sink = try SinkFactory.make(SinkSpec(kind: "openmetrics", arguments: ["out/m.om"]), base: dir)
+        let sink = try SinkRegistry.make(SinkSpec(kind: "openmetrics", arguments: ["out/m.om"]), context: .testing(base: dir))
         XCTAssertEqual(sink.label, "openmetrics \(dir)/out/m.om")
         try sink.emit(snakeDatums)
         XCTAssertEqual(try String(contentsOfFile: dir + "/out/m.om", encoding: .utf8), sink.render(snakeDatums))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"), ["m.om"])
 
-        let pg = try SinkFactory.make(SinkSpec.parse(["pushgateway", "http://127.0.0.1:19091/", "job=logmill", "instance=ci", "path=/var/tmp", "empty=", "env=a b"], line: 3)!, base: "")
+        let pg = try SinkRegistry.make(SinkSpec.parse(["pushgateway", "http://127.0.0.1:19091/", "job=logmill", "instance=ci", "path=/var/tmp", "empty=", "env=a b"], line: 3)!, context: .testing)
         XCTAssertEqual((pg as! PushgatewaySink).groupURL, "http://127.0.0.1:19091/metrics/job/logmill/empty@base64/=/env/a%20b/instance/ci/path@base64/L3Zhci90bXA")
-        let rw = try SinkFactory.make(SinkSpec.parse(["remote-write", "http://127.0.0.1:19090/api/v1/write", "max-series=10", "header=X-Scope-OrgID:t1"], line: 4)!, base: "")
+        let rw = try SinkRegistry.make(SinkSpec.parse(["remote-write", "http://127.0.0.1:19090/api/v1/write", "max-series=10", "header=X-Scope-OrgID:t1"], line: 4)!, context: .testing)
         XCTAssertEqual((rw as! RemoteWriteSink).maxSeries, 10)
         XCTAssertEqual((rw as! RemoteWriteSink).headers.map(\.value), ["t1"])
-        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "pushgateway", arguments: ["http://h:9091"]), base: "")) { e in
+        XCTAssertThrowsError(try SinkRegistry.make(SinkSpec(kind: "pushgateway", arguments: ["http://h:9091"]), context: .testing)) { e in
             XCTAssertTrue("\(e)".contains("job=NAME"), "\(e)")
         }
-        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["ftp://h"]), base: ""))
-        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["header": "Content-Type:x"]), base: ""))
-        XCTAssertThrowsError(try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["bogus": "1"]), base: ""))
-        XCTAssertTrue(SinkFactory.kinds.map(\.kind).contains("remote-write"))
+        XCTAssertThrowsError(try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: ["ftp://h"]), context: .testing))
+        XCTAssertThrowsError(try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["header": "Content-Type:x"]), context: .testing))
+        XCTAssertThrowsError(try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: ["http://h/w"], options: ["bogus": "1"]), context: .testing))
+        XCTAssertTrue(SinkRegistry.kinds.map(\.name).contains("remote-write"))
     }
 
     /// promtool check metrics (reads stdin; exit 0 clean, 3 lint problems, 1 syntax error).
@@ -759,7 +759,7 @@ final class PrometheusFaultTests: XCTestCase {
         for i in 0..<5 { datums.append(MetricDatum(namespace: "N", name: "m\(i)", dimensions: [], timestamp: 1000, unit: .none, value: .single(Double(i)))) }
         let server = try StubHTTPServer([(204, ""), (204, ""), (400, "bad")])
         defer { server.stop() }
-        let sink = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [server.url + "/w"], options: ["max-series": "2", "header": "X-Scope-OrgID:tenant"]), base: "")
+        let sink = try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: [server.url + "/w"], options: ["max-series": "2", "header": "X-Scope-OrgID:tenant"]), context: .testing)
         XCTAssertThrowsError(try sink.emit(datums)) { e in
             XCTAssertTrue("\(e)".hasSuffix("request 3 of 3: HTTP 400: bad (the 2 earlier request(s) were written)"), "\(e)")
         }
@@ -819,7 +819,7 @@ final class PrometheusPeerTests: XCTestCase {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let t0 = now - 120_000 + 123
         let dims: [(name: String, value: String)] = [("run", run), ("path", "/var/log/app.log"), ("quote", "say \"hi\" ✓")]
-        let sink = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"]), base: "")
+        let sink = try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"]), context: .testing)
         try sink.emit([
             MetricDatum(namespace: "Logmill/Test", name: "logmill_rw_value", dimensions: dims, timestamp: t0 + 30_000, unit: .count, value: .single(43)),
             MetricDatum(namespace: "Logmill/Test", name: "logmill_rw_value", dimensions: dims, timestamp: t0, unit: .count, value: .single(42.5)),
@@ -847,7 +847,7 @@ final class PrometheusPeerTests: XCTestCase {
         // Far beyond the out-of-order window: Prometheus 2.42 answers 500 "too old sample" (newer
         // versions 400), so the sink retries as the spec demands for 5xx, then reports the receiver's text.
         let ancient = now - 60 * 86_400_000
-        let once = try SinkFactory.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"], options: ["attempts": "2"]), base: "")
+        let once = try SinkRegistry.make(SinkSpec(kind: "remote-write", arguments: [base + "/api/v1/write"], options: ["attempts": "2"]), context: .testing)
         XCTAssertThrowsError(try once.emit([MetricDatum(namespace: "Logmill/Test", name: "logmill_rw_ancient", dimensions: [("run", run)], timestamp: ancient, unit: .none, value: .single(1))])) { e in
             XCTAssertTrue("\(e)".contains("too old sample") || "\(e)".contains("out of bounds"), "\(e)")
         }
@@ -858,7 +858,7 @@ final class PrometheusPeerTests: XCTestCase {
         let base = try peer("LOGMILL_TEST_PUSHGATEWAY")
         let job = "logmill_test_" + UUID().uuidString.prefix(8).lowercased()
         let spec = SinkSpec.parse(["pushgateway", base, "job=\(job)", "instance=ci", "path=/var/tmp"], line: 1)!
-        let sink = try SinkFactory.make(spec, base: "")
+        let sink = try SinkRegistry.make(spec, context: .testing)
         defer { _ = try? fastClient().send(HTTPRequest(method: "DELETE", url: URL(string: (sink as! PushgatewaySink).groupURL)!)) }
         let dims: [(name: String, value: String)] = [("file", "a \"b\".log")]
         try sink.emit([
@@ -890,7 +890,7 @@ final class PrometheusPeerTests: XCTestCase {
         XCTAssertNil(got["logmill_pg_stats_max"])
 
         // The gateway's 400 (the same metric name with another type in another group) comes back as the error.
-        let other = try SinkFactory.make(SinkSpec.parse(["pushgateway", base, "job=\(job)", "instance=other"], line: 1)!, base: "")
+        let other = try SinkRegistry.make(SinkSpec.parse(["pushgateway", base, "job=\(job)", "instance=other"], line: 1)!, context: .testing)
         defer { _ = try? fastClient().send(HTTPRequest(method: "DELETE", url: URL(string: (other as! PushgatewaySink).groupURL)!)) }
         XCTAssertThrowsError(try other.emit([MetricDatum(namespace: "Logmill/Test", name: "logmill_pg_value", dimensions: dims, timestamp: 0, unit: .count,
                                                          value: .statistics(StatisticSet(sampleCount: 1, sum: 1, minimum: 1, maximum: 1)))])) { e in
