@@ -29,7 +29,7 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomD
     public var debugDescription: String { description }
 
     /// True when they expire within `margin` seconds of `now`.
-    public func expiresSoon(now: Date = Date(), margin: TimeInterval = 300) -> Bool {
+    public func expiresSoon(now: Date, margin: TimeInterval = 300) -> Bool {
         guard let expiration else { return false }
         return expiration.timeIntervalSince(now) < margin
     }
@@ -122,7 +122,7 @@ public final class CredentialProvider: @unchecked Sendable {
     public convenience init(chain: CredentialChain) { self.init(resolver: { try chain.resolve() }) }
     public convenience init(static credentials: Credentials) { self.init(resolver: { credentials }) }
 
-    public func credentials(now: Date = Date()) throws -> Credentials {
+    public func credentials(now: Date) throws -> Credentials {
         lock.lock()
         defer { lock.unlock() }
         if let c = cached, !c.expiresSoon(now: now, margin: refreshMargin) { return c }

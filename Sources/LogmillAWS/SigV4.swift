@@ -54,12 +54,12 @@ public struct SigV4: Sendable {
     /// signing adds; they are all signed except the hop-by-hop ones. `Host` is taken from the URL
     /// (with the port when it is not the scheme's default) unless given.
     public func sign(method: String, url: URL, headers: [(name: String, value: String)], body: Data,
-                     credentials: Credentials, date: Date = Date()) -> Signed {
+                     credentials: Credentials, date: Date) -> Signed {
         sign(method: method, url: url, headers: headers, payloadHash: SHA256.hex(body), credentials: credentials, date: date)
     }
 
     public func sign(method: String, url: URL, headers: [(name: String, value: String)], payloadHash: String,
-                     credentials: Credentials, date: Date = Date()) -> Signed {
+                     credentials: Credentials, date: Date) -> Signed {
         let comps = URLComponents(url: url, resolvingAgainstBaseURL: false)
         let path = comps?.percentEncodedPath ?? "/"
         let query = comps?.percentEncodedQuery
@@ -92,7 +92,7 @@ public struct SigV4: Sendable {
 
     /// A presigned URL (query-string authentication): signs `host` only, payload hash as given
     /// (`UNSIGNED-PAYLOAD` for S3).
-    public func presign(method: String = "GET", url: URL, expires: Int, credentials: Credentials, date: Date = Date(),
+    public func presign(method: String = "GET", url: URL, expires: Int, credentials: Credentials, date: Date,
                         payloadHash: String? = nil) -> URL {
         var comps = URLComponents(url: url, resolvingAgainstBaseURL: false)!
         let amzDate = SigV4.amzDate(date)

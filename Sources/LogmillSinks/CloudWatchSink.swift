@@ -348,7 +348,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         var refreshed = false
         while true {
             let creds: Credentials
-            do { creds = try credentials.credentials() } catch {
+            do { creds = try credentials.credentials(now: clock.date()) } catch {
                 throw CloudWatchError(http: HTTPError(endpoint: endpoint, status: nil, code: nil, message: "no credentials: \(error)", attempts: 1),
                                       datums: batch.datums, fatal: true)
             }
