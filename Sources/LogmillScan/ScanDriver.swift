@@ -20,6 +20,11 @@ public struct ScanOptions: Sendable {
     public var workers = WorkerBudget.shared.capacity
     /// Uncompressed objects larger than this are split between workers.
     public var splitSize = 8 << 20
+    /// The longest line (in line formats) a scan holds; a longer one is skipped and reported, so memory
+    /// stays bounded whatever the input (a gzip bomb, `/dev/zero`, a file with no newline).
+    public var maxLineBytes = 16 << 20
+    /// The longest document (CloudTrail file, subscription payload, console CSV record) a scan holds.
+    public var maxDocumentBytes = 256 << 20
     /// Forces one format for every object instead of detecting it per object.
     public var format: LogFormat? = nil
     /// Checked between blocks: once cancelled, workers stop at the next block.
@@ -172,6 +177,7 @@ public final class ScanDriver {
         let box = ConsumerBox(consumers)
         let taskList = tasks
         let cancellation = options.cancellation
+        let lines = max(chunk, options.maxLineBytes), documents = max(chunk, options.maxDocumentBytes)
         DispatchQueue.concurrentPerform(iterations: workerCount) { w in
             var local = ScanReport()
             let buffer = GrowableBuffer(capacity: chunk)
@@ -182,7 +188,7 @@ public final class ScanDriver {
                 lock.unlock()
                 guard t < taskList.count else { break }
                 if cancellation?.isCancelled == true { local.cancelled = true; break }
-                ScanDriver.run(taskList[t], chunk: chunk, buffer: buffer, consumer: box.consumers[w], events: events,
+                ScanDriver.run(taskList[t], chunk: chunk, limits: (lines, documents), buffer: buffer, consumer: box.consumers[w], events: events,
                                cancellation: cancellation, report: &local)
             }
             buffer.free()
@@ -194,7 +200,7 @@ public final class ScanDriver {
         return report
     }
 
-    private static func run(_ task: Task, chunk: Int, buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
+    private static func run(_ task: Task, chunk: Int, limits: (lines: Int, documents: Int), buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
                             cancellation: ScanCancellation?, report: inout ScanReport) {
         let object = task.input
         let path = object.name
@@ -220,8 +226,21 @@ public final class ScanDriver {
         var skipFirstLine = (task.range?.lowerBound ?? 0) > 0
         let stopAt = task.range?.upperBound
         var eof = false
+        // Dropping the rest of a line longer than the limit, up to its newline.
+        var skipping = false
+        var oversized = 0, firstOversized = 0
         defer {
-            report.bytesRead += stream.bytesRead
+            if let r = task.range {
+                // A part reads on past its end to finish its last line, and starts a byte early: count
+                // only its own bytes, so the parts of a file add up to the file.
+                let early = r.lowerBound > 0 ? 1 : 0
+                report.bytesRead += max(0, min(stream.bytesRead - early, r.count))
+            } else {
+                report.bytesRead += stream.bytesRead
+            }
+            if oversized > 0 {
+                report.errors.append("\(path): \(oversized) line(s) longer than \(limits.lines) bytes were skipped (the first at byte \(firstOversized)); raise --max-record-size to read them")
+            }
             if let g = stream as? GzipStream { report.bytesDecompressed += g.bytesDecompressed }
             else if !compressed { report.bytesDecompressed += 0 }
             events?(.read(bytes: stream.bytesRead - lastRead))
@@ -229,7 +248,26 @@ public final class ScanDriver {
         }
         while !eof {
             if cancellation?.isCancelled == true { report.cancelled = true; return }
-            if filled == buffer.capacity { buffer.grow() }
+            if filled == buffer.capacity {
+                if skipping || skipFirstLine {
+                    // Bytes of a line that is dropped anyway (too long, or the previous part's).
+                    absolute += filled
+                    filled = 0
+                } else if buffer.capacity >= ((format?.isLineFramed ?? true) ? limits.lines : limits.documents) {
+                    if format?.isLineFramed ?? true {
+                        if oversized == 0 { firstOversized = absolute }
+                        oversized += 1
+                        skipping = true
+                        absolute += filled
+                        filled = 0
+                    } else {
+                        report.errors.append("\(path): a \(format!.rawValue) record at byte \(absolute) is longer than \(limits.documents) bytes; the rest of this input was not read (raise --max-record-size)")
+                        return
+                    }
+                } else {
+                    buffer.grow()
+                }
+            }
             do {
                 let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[filled..<buffer.capacity]))
                 if n == 0 { eof = true } else { filled += n }
@@ -240,6 +278,16 @@ public final class ScanDriver {
             }
             let view = UnsafeRawBufferPointer(buffer.bytes)
             var start = 0
+            if skipping {
+                guard let nl = Bytes.find(0x0a, in: view, from: 0, to: filled) else {
+                    absolute += filled
+                    filled = 0
+                    if eof { return }
+                    continue
+                }
+                start = nl + 1
+                skipping = false
+            }
             if skipFirstLine {
                 guard let nl = Bytes.find(0x0a, in: view, from: 0, to: filled) else {
                     if eof { return }

@@ -160,8 +160,10 @@ final class FormatTests: XCTestCase {
 final class LineCollector: BlockConsumer {
     var lines: [String] = []
     var bytes = 0
+    var largestBlock = 0
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
         bytes += block.count
+        largestBlock = max(largestBlock, block.count)
         var s = 0
         while s < block.count {
             let e = Bytes.find(0x0a, in: block, from: s, to: block.count) ?? block.count
@@ -207,6 +209,29 @@ final class ScannerTests: XCTestCase {
         let all = LineCollector()
         for c in consumers { all.lines += c.lines; all.bytes += c.bytes }
         return (all, report)
+    }
+
+    func testLinesLongerThanTheLimitAreSkippedAndReportedWithBoundedMemory() throws {
+        let long = String(repeating: "x", count: 100_000)
+        let p = write("long.log", Array("first\n\(long)\nsecond\n\(long)\(long)\nthird".utf8))
+        var o = ScanOptions()
+        o.workers = 1
+        o.chunkSize = 4096
+        o.maxLineBytes = 16384
+        let c = LineCollector()
+        let report = ScanDriver(options: o).scan(try SourceArguments.objects([p]), consumers: [c])
+        XCTAssertEqual(c.lines, ["first", "second", "third"])
+        XCTAssertEqual(report.errors.count, 1)
+        XCTAssertTrue(report.errors[0].contains("2 line(s) longer than 16384 bytes were skipped (the first at byte 6)"), report.errors[0])
+        XCTAssertLessThanOrEqual(c.largestBlock, 16384, "the buffer never grew past the limit")
+    }
+
+    func testSplitPartsCountEachByteOnce() throws {
+        let text = (0..<5000).map { "2026-11-01T00:00:00.000Z line number \($0)\n" }.joined()
+        let p = write("parts.log", Array(text.utf8))
+        let (c, report) = try scan([p], workers: 2, chunk: 4096, split: 16384)
+        XCTAssertEqual(c.lines.count, 5000)
+        XCTAssertEqual(report.bytesRead, text.utf8.count, "--stats bytes read equal the file's size")
     }
 
     func testLongLineCRLFAndMissingFinalNewline() throws {

@@ -10,6 +10,8 @@ enum CommonOptions {
     static let now = OptionSpec("now", value: "TIME", "take TIME as the current time (for now() and datums without a time column)")
     static let workers = OptionSpec("workers", value: "N", "threads to use, 1 to \(maxWorkers) (default: all cores)")
     static let stats = OptionSpec("stats", "print records scanned/matched, bytes and time to stderr")
+    static let maxRecordSize = OptionSpec("max-record-size", value: "SIZE",
+                                          "skip (and report) lines longer than SIZE, e.g. 64m (default 16m);\nwhole documents (CloudTrail files) may be 16 times larger")
     static let logFormat = OptionSpec("log-format", value: "FORMAT",
                                       "force the input format: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))\n(default: detect per file)")
 
@@ -20,6 +22,18 @@ enum CommonOptions {
         guard let v = parsed.value(name) else { return nil }
         guard let t = Timestamps.parseISO8601(v) else { throw UsageError("--\(name): '\(v)' is not an ISO-8601 time (e.g. 2026-11-01T00:00:00Z)") }
         return t
+    }
+
+    /// `1048576`, `512k`, `64m`, `2g` (powers of 1024).
+    static func byteSize(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        let units: [(String, Int)] = [("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30)]
+        for (suffix, scale) in units where lower.hasSuffix(suffix) {
+            guard let n = Int(lower.dropLast()), n >= 0 else { return nil }
+            let (v, overflow) = n.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : v
+        }
+        return Int(lower)
     }
 
     /// Applies `--from`, `--to`, `--now`, `--workers` and `--log-format` to query options.
@@ -33,6 +47,11 @@ enum CommonOptions {
                 throw UsageError("unknown log format '\(lf)'; use one of: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.scan.format = f
+        }
+        if let v = parsed.value("max-record-size") {
+            guard let n = byteSize(v), n >= 1024, n <= 1 << 34 else { throw UsageError("--max-record-size takes a size from 1k to 16g, e.g. 64m") }
+            options.scan.maxLineBytes = n
+            options.scan.maxDocumentBytes = max(n, n <= Int.max / 16 ? n * 16 : n)
         }
         if let w = parsed.value("workers") {
             guard let n = Int(w), n >= 1, n <= maxWorkers else { throw UsageError("--workers takes a number from 1 to \(maxWorkers)") }

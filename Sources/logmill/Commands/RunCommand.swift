@@ -22,7 +22,7 @@ enum RunCommand {
             OptionSpec("dry-run", "print exactly what each sink would receive, and send nothing"),
             CommonOptions.from,
             OptionSpec("to", value: "TIME", "only records at or before TIME; also the timestamp of datums without a time column"),
-            CommonOptions.now, CommonOptions.workers, CommonOptions.stats,
+            CommonOptions.now, CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
         ],
         examples: [
             "logmill run queries/lambda-max-memory.job",
