@@ -24,7 +24,7 @@ enum FunctionRegistry {
 /// One entry of `FunctionRegistry`.
 struct RegisteredFunction: Sendable {
     enum Implementation: Sendable {
-        /// Run in line by the evaluator (`Evaluator.call`): arguments are evaluated only when
+        /// Run in line by the evaluator (`EvalContext.call`): arguments are evaluated only when
         /// read and no argument array is built, which keeps the common functions cheap per row.
         case inline(InlineFunction)
         /// Called with every argument evaluated.
@@ -51,7 +51,7 @@ struct RegisteredFunction: Sendable {
     }
 }
 
-/// The functions `Evaluator.call` evaluates in line, by their lower-case name. Each is registered
+/// The functions `EvalContext.call` evaluates in line, by their lower-case name. Each is registered
 /// (with its arity and usage) by its family.
 enum InlineFunction: String, CaseIterable, Sendable {
     case ispresent, coalesce, isempty, isblank, unmask

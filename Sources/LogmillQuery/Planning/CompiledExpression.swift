@@ -31,7 +31,7 @@ indirect enum CExpr {
     case contains(CExpr, [UInt8], negated: Bool)
     case matches(CExpr, ByteRegex, negated: Bool)
     case inList(CExpr, [Value], negated: Bool)
-    /// A function `Evaluator.call` runs in line.
+    /// A function `EvalContext.call` runs in line.
     case call(InlineFunction, [CExpr])
     /// Map and list access on a structure (`doc.items[0].id`).
     case access(CExpr, [AccessStep])
