@@ -12,12 +12,7 @@ enum DateFunctions {
         RegisteredFunction(.tomillis, arity: 1...1),
         RegisteredFunction(.now, arity: 0...0),
         RegisteredFunction(name: "parseDate", arity: 2...3, usage: "parseDate(s, \"yyyy-MM-dd HH:mm:ss\" [, \"UTC\"])") { a, _ in
-            guard let s = a[0].text, let f = a[1].text else { return .null }
-            var zone = Zone.utc
-            if a.count > 2 {
-                guard let z = a[2].text, let parsed = Zone.named(z) else { return .null }
-                zone = parsed
-            }
+            guard let s = a[0].text, let f = a[1].text, let zone = DateFunctions.zone(a, at: 2) else { return .null }
             guard let pattern = JavaDatePattern.compiled(f) else { return .null }
             return pattern.parse(s, defaultZone: zone).map { .int($0) } ?? .null
         },
@@ -34,14 +29,15 @@ enum DateFunctions {
 
     static func formatDate(_ name: String) -> RegisteredFunction {
         RegisteredFunction(name: name, arity: 2...3, usage: "\(name)(@timestamp, \"%Y-%m-%d %H:%M:%S\" [, \"UTC\"])") { a, _ in
-            guard let t = DateFunctions.timestamp(a[0]), let f = a[1].text else { return .null }
-            var zone = Zone.utc
-            if a.count > 2 {
-                guard let z = a[2].text, let parsed = Zone.named(z) else { return .null }
-                zone = parsed
-            }
+            guard let t = DateFunctions.timestamp(a[0]), let f = a[1].text, let zone = DateFunctions.zone(a, at: 2) else { return .null }
             return .string(Strftime.format(t, f, zone))
         }
+    }
+
+    /// The optional zone argument at `i`: UTC when there is none, nil when it is not a known zone.
+    static func zone(_ a: [Value], at i: Int) -> Zone? {
+        guard a.count > i else { return .utc }
+        return a[i].text.flatMap { Zone.named($0) }
     }
 
     static func timestamp(_ v: Value) -> Int64? {
