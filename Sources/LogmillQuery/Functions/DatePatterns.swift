@@ -3,6 +3,7 @@ import LogmillRecords
 
 // MARK: - Calendar helpers
 
+/// Month and weekday names and the day arithmetic the date patterns and strftime share.
 enum CalendarMath {
     static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
     /// Index 0 is Sunday.

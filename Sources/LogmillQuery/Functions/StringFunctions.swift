@@ -2,7 +2,7 @@ import Foundation
 import LogmillRecords
 import LogmillRegex
 
-/// Text: `concat`, the trims, `strlen`, case, `substr`, `replace`, `strcontains`, `startsWith`,
+/// Text: `concat`, the trims, `strlen`, `toupper`/`tolower`, `substr`, `replace`, `strcontains`, `startsWith`,
 /// `endsWith`, `regexReplace`, `split`, `messageSize` and `unmask`.
 enum StringFunctions {
     static let registered: [RegisteredFunction] = [
