@@ -40,15 +40,16 @@ let package = Package(
         // The thin command-line front end.
         .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
 
-        .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex"]),
-        .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources"]),
-        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest"]),
-        // A scripted HTTP server on 127.0.0.1 shared by the AWS and sink tests.
+        // The tests' shared helpers: an HTTP server and a UDP listener on 127.0.0.1, a seeded
+        // random generator and temporary directories.
         .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),
+        .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest", "LogmillTestSupport"]),
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillTime", "LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
-        .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
+        .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery", "LogmillTestSupport"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
-        .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),
+        .testTarget(name: "LogmillCLITests", dependencies: ["logmill", "LogmillTestSupport"]),
     ]
 )

@@ -1,16 +1,18 @@
 import XCTest
 @testable import LogmillAWS
+import LogmillTestSupport
 
 final class CredentialsTests: XCTestCase {
-    var home = ""
+    var tmp: TemporaryDirectory!
+    var home: String { tmp.path }
 
     override func setUpWithError() throws {
-        home = NSTemporaryDirectory() + "logmill-aws-\(UUID().uuidString)"
+        tmp = TemporaryDirectory(prefix: "logmill-aws")
         try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: home)
+        tmp.cleanup()
     }
 
     func write(_ path: String, _ text: String) {
@@ -258,9 +260,10 @@ final class CredentialsTests: XCTestCase {
 
 final class EndpointTests: XCTestCase {
     func testResolutionOrder() throws {
-        let home = NSTemporaryDirectory() + "logmill-ep-\(UUID().uuidString)"
+        let tmp = TemporaryDirectory(prefix: "logmill-ep")
+        defer { tmp.cleanup() }
+        let home = tmp.path
         try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: home) }
         _ = FileManager.default.createFile(atPath: home + "/.aws/config", contents: Data("""
             [profile local]
             region = us-east-1

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LogmillTestSupport
 
 /// Runs the built `logmill` binary the way users do.
 final class CLITests: XCTestCase {
@@ -91,9 +92,9 @@ final class CLITests: XCTestCase {
     }
 
     func testCorruptGzipIsReportedAndEarlierLinesCount() throws {
-        let dir = NSTemporaryDirectory() + "logmill-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-cli")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         let whole = try Data(contentsOf: URL(fileURLWithPath: CLITests.root + "/fixtures/lambda/orders-api-archive.log.gz"))
         _ = FileManager.default.createFile(atPath: dir + "/cut.gz", contents: whole.prefix(whole.count * 2 / 3))
         let r = try logmill(["query", "--format", "json", "stats count(*) as n", dir + "/cut.gz"])

@@ -4,6 +4,7 @@ import XCTest
 @testable import LogmillMetrics
 @testable import LogmillQuery
 @testable import LogmillSinks
+import LogmillTestSupport
 
 final class MappingTests: XCTestCase {
     func result(_ columns: [String], _ rows: [[Value]]) -> QueryResult {
@@ -20,9 +21,9 @@ final class MappingTests: XCTestCase {
     }
 
     func testStatisticSetsAreComputedByTheQuery() throws {
-        let dir = NSTemporaryDirectory() + "logmill-m-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-m")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         var log = ""
         for (i, mb) in [10, 30, 20, 50].enumerated() {
             log += "2026-11-01T00:0\(i):00.000Z REPORT RequestId: r\(i)\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: \(mb) MB\t\n"
@@ -102,8 +103,9 @@ final class SinkTests: XCTestCase {
         XCTAssertTrue(text.contains("# TYPE MaxMemoryUsed_max gauge\nMaxMemoryUsed_max{namespace=\"Logmill/Lambda\",FunctionName=\"orders-api\"} 100000000 1793491200000\n"), text)
         XCTAssertTrue(text.contains("Errors{namespace=\"Logmill/Lambda\",FunctionName=\"orders-api\"} 2 1793491200000\n"))
         XCTAssertEqual(PrometheusFileSink.sanitize("9 lives.count", label: false), "_9_lives_count")
-        let dir = NSTemporaryDirectory() + "logmill-p-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-p")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         let path = dir + "/sub/m.prom"
         try PrometheusFileSink(path: path).emit(datums)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), text)

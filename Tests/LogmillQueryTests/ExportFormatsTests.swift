@@ -2,16 +2,15 @@ import Foundation
 import XCTest
 @testable import LogmillQuery
 import LogmillSources
+import LogmillTestSupport
 
 /// The other ways people save CloudWatch logs: Logs Insights and Live Tail CSV downloads, and
 /// CloudWatch export archives (`<task>/<stream>/000000.gz`).
 final class ExportFormatsTests: XCTestCase {
-    var dir: String!
-    override func setUp() {
-        dir = NSTemporaryDirectory() + "logmill-exp-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    var tmp: TemporaryDirectory!
+    var dir: String { tmp.path }
+    override func setUp() { tmp = TemporaryDirectory(prefix: "logmill-exp") }
+    override func tearDown() { tmp.cleanup() }
 
     func run(_ q: String, _ path: String) throws -> [[String: String]] {
         let r = try QueryEngine(text: q).run(try SourceArguments.objects([path]))

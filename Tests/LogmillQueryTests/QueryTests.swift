@@ -4,6 +4,7 @@ import XCTest
 @testable import LogmillQuery
 @testable import LogmillRecords
 import LogmillSources
+import LogmillTestSupport
 
 final class ParserTests: XCTestCase {
     func error(_ q: String) -> QueryError? {
@@ -100,12 +101,10 @@ final class ValueTests: XCTestCase {
 }
 
 final class EngineTests: XCTestCase {
-    var dir: String!
-    override func setUp() {
-        dir = NSTemporaryDirectory() + "logmill-q-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    var tmp: TemporaryDirectory!
+    var dir: String { tmp.path }
+    override func setUp() { tmp = TemporaryDirectory(prefix: "logmill-q") }
+    override func tearDown() { tmp.cleanup() }
 
     /// A synthetic Lambda log: `n` invocations, one every 37 s, memory cycling 60..99 MB.
     func lambdaLog(_ n: Int) -> String {

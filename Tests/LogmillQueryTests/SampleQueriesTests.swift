@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import LogmillQuery
 import LogmillSources
+import LogmillTestSupport
 
 /// Every sample query of `../shared/reference/sample-queries.md` (the AWS sample-query pages,
 /// rewritten) parses, plans and runs unchanged over a small Lambda log.
@@ -16,9 +17,9 @@ final class SampleQueriesTests: XCTestCase {
         let pattern = try NSRegularExpression(pattern: #"\*\*([A-Z]+[0-9]+) \[(T[123])\]\*\*.*?```\n(.*?)```"#, options: [.dotMatchesLineSeparators])
         let matches = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
         XCTAssertGreaterThan(matches.count, 60)
-        let dir = NSTemporaryDirectory() + "logmill-samples-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-samples")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         _ = FileManager.default.createFile(atPath: dir + "/user_data.csv", contents: Data("user_id,department,email\nu1,eng,a@x.io\n".utf8))
         let input = root.appendingPathComponent("fixtures/lambda/orders-api.log").path
         var options = QueryOptions()

@@ -4,6 +4,7 @@ import XCTest
 @testable import LogmillDecode
 @testable import LogmillRecords
 @testable import LogmillSources
+import LogmillTestSupport
 
 final class BytesTests: XCTestCase {
     func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -174,14 +175,12 @@ final class LineCollector: BlockConsumer {
 }
 
 final class ScannerTests: XCTestCase {
-    var dir: String!
+    var tmp: TemporaryDirectory!
+    var dir: String { tmp.path }
 
-    override func setUp() {
-        dir = NSTemporaryDirectory() + "logmill-scan-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
+    override func setUp() { tmp = TemporaryDirectory(prefix: "logmill-scan") }
 
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func tearDown() { tmp.cleanup() }
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = dir + "/" + name

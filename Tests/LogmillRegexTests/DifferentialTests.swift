@@ -1,28 +1,14 @@
 import Foundation
 import XCTest
 @testable import LogmillRegex
-
-/// Deterministic PRNG (SplitMix64) so failures are reproducible from the seed.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-}
+import LogmillTestSupport
 
 /// Random patterns from the subset whose semantics agree between Python's backtracking `re` and a
 /// leftmost-first PikeVM. Quantifiers are only applied to expressions that cannot match the empty
 /// string: for empty iterations (e.g. `(a*)*`, `(a|)+`) Python and RE2-style engines report
 /// different capture positions, so they are excluded here (see the notes at the top of ByteRegex.swift).
 struct PatternGenerator {
-    var rng: SplitMix64
+    var rng: SeededRandom
     var groupCounter = 0
     /// Also quantify expressions that can match the empty string (`(a*)*`, `(a|)+`): fine when
     /// comparing our own engines with each other, not against Python.
@@ -154,7 +140,7 @@ with open(sys.argv[2], "w") as f:
         let long = ProcessInfo.processInfo.environment["LOGMILL_REGEX_LONG"] == "1"
         let caseCount = long ? 60_000 : 3_000
         let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["LOGMILL_REGEX_SEED"] ?? "") ?? 0x5EED_1234
-        var gen = PatternGenerator(rng: SplitMix64(state: seed))
+        var gen = PatternGenerator(rng: SeededRandom(seed: seed))
         var cases: [(pattern: String, input: String)] = []
         cases.reserveCapacity(caseCount)
         while cases.count < caseCount {
@@ -162,9 +148,9 @@ with open(sys.argv[2], "w") as f:
             for _ in 0..<3 { cases.append((p, gen.input())) }
         }
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logmill-regex-diff-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-regex-diff")
+        defer { tmp.cleanup() }
+        let dir = tmp.url
         let casesURL = dir.appendingPathComponent("cases.jsonl")
         let outURL = dir.appendingPathComponent("out.json")
         let scriptURL = dir.appendingPathComponent("run.py")

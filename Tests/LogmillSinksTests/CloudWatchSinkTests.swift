@@ -4,6 +4,7 @@ import LogmillMetrics
 import LogmillNet
 import LogmillTime
 @testable import LogmillSinks
+import LogmillTestSupport
 
 /// CloudWatchSink against moto's server (LOGMILL_TEST_MOTO) and against a local HTTP server for
 /// batching, retries and error answers.
@@ -168,7 +169,7 @@ final class CloudWatchSinkTests: XCTestCase {
     func testMotoVerifiesOurSignatures() throws {
         _ = try motoURL()
         // A free port: bind one, then let moto have it.
-        let probe = try CloudWatchTestServer { _ in .close }
+        let probe = try TestHTTPServer { _ in .close }
         let port = Int(probe.port)
         probe.stop()
         let p = Process()
@@ -215,7 +216,7 @@ final class CloudWatchSinkTests: XCTestCase {
     // MARK: local server
 
     func testBatchesOf1000CountedByServer() throws {
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PutMetricDataResponse>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PutMetricDataResponse>") }
         defer { server.stop() }
         let ns = namespace("count")
         let datums = (0..<2500).map { i in datum(ns, "M", .single(Double(i))) }
@@ -234,7 +235,7 @@ final class CloudWatchSinkTests: XCTestCase {
     }
 
     func testBodyLimitSplitsBatches() throws {
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
         let ns = namespace("big")
         let long = String(repeating: "v", count: 1000)
@@ -260,7 +261,7 @@ final class CloudWatchSinkTests: XCTestCase {
               <RequestId>abc</RequestId>
             </ErrorResponse>
             """
-        let server = try CloudWatchTestServer { _ in .ok(body, status: 400, headers: ["Content-Type": "text/xml"]) }
+        let server = try TestHTTPServer { _ in .ok(body, status: 400, headers: ["Content-Type": "text/xml"]) }
         defer { server.stop() }
         let ns = namespace("bad")
         XCTAssertThrowsError(try makeSink(URL(string: server.baseURL)!).emit([datum(ns, "Rejected", .single(1), dims: [("K", "v")])])) { error in
@@ -278,7 +279,7 @@ final class CloudWatchSinkTests: XCTestCase {
     func testServerErrorsAreRetriedUntilSuccess() throws {
         final class Counter: @unchecked Sendable { var n = 0; let lock = NSLock() }
         let c = Counter()
-        let server = try CloudWatchTestServer { _ in
+        let server = try TestHTTPServer { _ in
             c.lock.lock(); c.n += 1; let n = c.n; c.lock.unlock()
             return n <= 2 ? .ok("<ErrorResponse><Error><Code>InternalServiceError</Code><Message>boom</Message></Error></ErrorResponse>", status: 500)
                 : .ok("<PutMetricDataResponse/>")
@@ -296,14 +297,14 @@ final class CloudWatchSinkTests: XCTestCase {
         final class Counter: @unchecked Sendable { var n = 0; let lock = NSLock() }
         let c = Counter()
         let throttled = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"
-        let server = try CloudWatchTestServer { _ in
+        let server = try TestHTTPServer { _ in
             c.lock.lock(); c.n += 1; let n = c.n; c.lock.unlock()
             return n == 1 ? .ok(throttled, status: 400) : .ok("<PutMetricDataResponse/>")
         }
         defer { server.stop() }
         try makeSink(URL(string: server.baseURL)!).emit([datum(namespace("thr"), "T", .single(1))])
         XCTAssertEqual(server.requests.count, 2)
-        let always = try CloudWatchTestServer { _ in .ok(throttled, status: 400) }
+        let always = try TestHTTPServer { _ in .ok(throttled, status: 400) }
         defer { always.stop() }
         XCTAssertThrowsError(try makeSink(URL(string: always.baseURL)!).emit([datum(namespace("thr"), "T", .single(1))])) {
             XCTAssertTrue("\($0)".contains("Throttling: Rate exceeded"), "\($0)")
@@ -314,7 +315,7 @@ final class CloudWatchSinkTests: XCTestCase {
     func testDroppedConnectionIsRetried() throws {
         final class Counter: @unchecked Sendable { var n = 0; let lock = NSLock() }
         let c = Counter()
-        let server = try CloudWatchTestServer { _ in
+        let server = try TestHTTPServer { _ in
             c.lock.lock(); c.n += 1; let n = c.n; c.lock.unlock()
             return n == 1 ? .close : .ok("<PutMetricDataResponse/>")
         }
@@ -322,7 +323,7 @@ final class CloudWatchSinkTests: XCTestCase {
         try makeSink(URL(string: server.baseURL)!).emit([datum(namespace("drop"), "D", .single(1))])
         XCTAssertEqual(server.requests.count, 2)
         // Nothing listening: a clear error naming the endpoint after the retries.
-        let dead = try CloudWatchTestServer { _ in .close }
+        let dead = try TestHTTPServer { _ in .close }
         let deadURL = dead.baseURL
         dead.stop()
         XCTAssertThrowsError(try makeSink(URL(string: deadURL)!).emit([datum(namespace("drop"), "D", .single(1))])) {
@@ -332,7 +333,7 @@ final class CloudWatchSinkTests: XCTestCase {
     }
 
     func testGzipRequestBody() throws {
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
         let ns = namespace("gz")
         let datums = (0..<50).map { i in datum(ns, "G", .single(Double(i)), dims: [("K", "v\(i)")]) }
@@ -350,7 +351,7 @@ final class CloudWatchSinkTests: XCTestCase {
 
     /// The request as it reached the server verifies with botocore's signer (same headers, body, time).
     func testWireRequestVerifiesWithBotocore() throws {
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
         var creds = CloudWatchSinkTests.creds
         creds.sessionToken = "FQoGZXIvYXdzE+/token="
@@ -387,7 +388,7 @@ final class CloudWatchSinkTests: XCTestCase {
     // MARK: local checks, rendering, options
 
     func testLocalRejections() throws {
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
         let sink = makeSink(URL(string: server.baseURL)!)
         let ns = namespace("rej")
@@ -484,7 +485,7 @@ final class CloudWatchSinkTests: XCTestCase {
         XCTAssertEqual(viaFactory.label, "cloudwatch http://127.0.0.1:1")
         XCTAssertTrue(SinkRegistry.kinds.contains { $0.name == "cloudwatch" && $0.usage.contains("gzip=true") })
         // No credentials: a clear error, nothing secret.
-        let server = try CloudWatchTestServer { _ in .ok("<PutMetricDataResponse/>") }
+        let server = try TestHTTPServer { _ in .ok("<PutMetricDataResponse/>") }
         defer { server.stop() }
         let e = try make(["cloudwatch", "region=us-east-1", "endpoint=\(server.baseURL)"])
         XCTAssertThrowsError(try e.emit([datum("N", "M", .single(1))])) { XCTAssertTrue("\($0)".contains("no AWS credentials found"), "\($0)") }

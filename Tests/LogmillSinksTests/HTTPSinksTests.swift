@@ -4,6 +4,7 @@ import LogmillMetrics
 import LogmillNet
 import LogmillTime
 @testable import LogmillSinks
+import LogmillTestSupport
 
 /// OTLP, StatsD and webhook sinks against peers started in the test on 127.0.0.1, and the shared
 /// HTTP client's retry behaviour seen through those sinks.

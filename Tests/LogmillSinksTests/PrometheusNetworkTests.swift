@@ -9,6 +9,7 @@ import Glibc
 @testable import LogmillMetrics
 @testable import LogmillNet
 @testable import LogmillSinks
+import LogmillTestSupport
 import LogmillTime
 
 // MARK: - Test-side decoders (independent of the encoders under test)
@@ -447,9 +448,9 @@ final class PrometheusSnappyTests: XCTestCase {
         for i in 0..<5000 { text += "series_\(i % 50){job=\"logmill\",instance=\"\(i % 7)\"} \(i)\n" }
         let inputs: [[UInt8]] = [Array(text.utf8), [UInt8](repeating: 7, count: 1000), PrometheusSnappyTests.writeRequestVector,
                                  RemoteWriteSink.writeRequest(RemoteWriteSink.series(snakeDatums))]
-        let dir = NSTemporaryDirectory() + "logmill-snappy-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-snappy")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         for (i, input) in inputs.enumerated() {
             try Data(input).write(to: URL(fileURLWithPath: "\(dir)/\(i).raw"))
             try Data(Snappy.compress(input)).write(to: URL(fileURLWithPath: "\(dir)/\(i).sz"))
@@ -633,8 +634,9 @@ final class PrometheusTextTests: XCTestCase {
     }
 
     func testOpenMetricsFileIsAtomicAndFactoryBuildsEveryKind() throws {
-        let dir = NSTemporaryDirectory() + "logmill-om-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-om")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         let sink = try SinkRegistry.make(SinkSpec(kind: "openmetrics", arguments: ["out/m.om"]), context: .testing(base: dir))
         XCTAssertEqual(sink.label, "openmetrics \(dir)/out/m.om")
         try sink.emit(snakeDatums)
@@ -688,8 +690,9 @@ final class PrometheusTextTests: XCTestCase {
         guard let promtool = ProcessInfo.processInfo.environment["LOGMILL_TEST_PROMTOOL"] ?? findExecutable("promtool") else {
             throw XCTSkip("promtool not found (LOGMILL_TEST_PROMTOOL unset, not on PATH); apt-get install prometheus")
         }
-        let dir = NSTemporaryDirectory() + "logmill-omb-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-omb")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         var datums = snakeDatums
         datums.append(MetricDatum(namespace: "x", name: "fractional", dimensions: [], timestamp: 1_793_491_200_250, unit: .none, value: .single(-1.5e-7)))
         try OpenMetricsFileSink(path: dir + "/m.om").emit(datums)

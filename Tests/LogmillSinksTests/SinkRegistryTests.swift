@@ -1,4 +1,5 @@
 import Foundation
+import LogmillTestSupport
 import XCTest
 import LogmillAWS
 import LogmillMetrics

@@ -200,24 +200,22 @@ struct Compiler {
             aggregates!.specs.append(AggregateSpec(function: agg, argument: argument, parameter: parameter))
             return .aggregate(aggregates!.specs.count - 1)
         }
-        if ScalarFunction(rawValue: name) == nil, let index = FunctionRegistry.index[name] {
-            let f = FunctionRegistry.functions[index]
-            guard f.arity.contains(args.count) else {
-                throw error("\(rawName)() takes \(describe(f.arity)) argument\(f.arity == 1...1 ? "" : "s"), not \(args.count)", at: e.location,
-                            hint: "usage: \(f.usage)")
-            }
-            return .extended(index, try args.map { try compile($0, aggregates: &aggregates) })
-        }
-        guard let fn = ScalarFunction(rawValue: name) else {
+        guard let index = FunctionRegistry.index[name] else {
             if let hint = FunctionLibrary.foreign[name] {
                 throw error("unknown function '\(rawName)'", at: e.location, hint: hint)
             }
             let suggestion = Suggest.nearest(name, in: FunctionLibrary.allNames)
             throw error("unknown function '\(rawName)'", at: e.location, hint: suggestion.map { "did you mean '\($0)'?" })
         }
-        guard fn.arity.contains(args.count) else {
-            throw error("\(rawName)() takes \(describe(fn.arity)) argument\(fn.arity == 1...1 ? "" : "s"), not \(args.count)", at: e.location,
-                        hint: "usage: \(fn.usage)")
+        let f = FunctionRegistry.functions[index]
+        guard f.arity.contains(args.count) else {
+            throw error("\(rawName)() takes \(describe(f.arity)) argument\(f.arity == 1...1 ? "" : "s"), not \(args.count)", at: e.location,
+                        hint: "usage: \(f.usage)")
+        }
+        let fn: InlineFunction
+        switch f.implementation {
+        case .evaluated(let evaluate): return .evaluated(evaluate, try args.map { try compile($0, aggregates: &aggregates) })
+        case .inline(let inline): fn = inline
         }
         switch fn {
         case .bin:
@@ -314,7 +312,7 @@ struct Compiler {
         case .constant, .slot, .aggregate: return true
         case .arith(_, let a, let b): return isConstantOrSlots(a) && isConstantOrSlots(b)
         case .negate(let a): return isConstantOrSlots(a)
-        case .call(_, let args), .extended(_, let args): return args.allSatisfy(isConstantOrSlots)
+        case .call(_, let args), .evaluated(_, let args): return args.allSatisfy(isConstantOrSlots)
         default: return false
         }
     }

@@ -31,11 +31,12 @@ indirect enum CExpr {
     case contains(CExpr, [UInt8], negated: Bool)
     case matches(CExpr, ByteRegex, negated: Bool)
     case inList(CExpr, [Value], negated: Bool)
-    case call(ScalarFunction, [CExpr])
+    /// A function `EvalContext.call` runs in line.
+    case call(InlineFunction, [CExpr])
     /// Map and list access on a structure (`doc.items[0].id`).
     case access(CExpr, [AccessStep])
-    /// A function from `FunctionRegistry` (the 2026 additions), by its index there.
-    case extended(Int, [CExpr])
+    /// A function called with its evaluated arguments (`RegisteredFunction.Implementation.evaluated`).
+    case evaluated(@Sendable ([Value], EvalContext) -> Value, [CExpr])
     case bin(Period)
     case periodFloor(CExpr, Period, ceiling: Bool)
 
@@ -56,7 +57,7 @@ indirect enum CExpr {
         case .access(let e, _), .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
             return e.lambdaFields
         case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.lambdaFields.union(b.lambdaFields)
-        case .call(_, let args), .extended(_, let args): return args.reduce([]) { $0.union($1.lambdaFields) }
+        case .call(_, let args), .evaluated(_, let args): return args.reduce([]) { $0.union($1.lambdaFields) }
         }
     }
 
@@ -69,7 +70,7 @@ indirect enum CExpr {
         case .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
             return e.readsRecord
         case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.readsRecord || b.readsRecord
-        case .call(_, let args), .extended(_, let args): return args.contains { $0.readsRecord }
+        case .call(_, let args), .evaluated(_, let args): return args.contains { $0.readsRecord }
         }
     }
 }

@@ -178,7 +178,7 @@ final class EvalContext {
                 st = next
             }
             return st.value
-        case .extended(let i, let args): return FunctionRegistry.functions[i].evaluate(args.map { eval($0) }, self)
+        case .evaluated(let evaluate, let args): return evaluate(args.map { eval($0) }, self)
         case .bin(let p):
             guard hasRecord, record.timestamp != Record.absent else {
                 if let t = slotTimestamp() { return .timestamp(p.floor(t)) }
@@ -186,7 +186,7 @@ final class EvalContext {
             }
             return .timestamp(p.floor(record.timestamp))
         case .periodFloor(let x, let p, let ceiling):
-            guard let t = Fn.timestamp(eval(x)) else { return .null }
+            guard let t = DateFunctions.timestamp(eval(x)) else { return .null }
             return .timestamp(ceiling ? p.ceil(t) : p.floor(t))
         }
     }
@@ -206,15 +206,15 @@ final class EvalContext {
         }
     }
 
-    func call(_ f: ScalarFunction, _ args: [CExpr]) -> Value {
+    func call(_ f: InlineFunction, _ args: [CExpr]) -> Value {
         @inline(__always) func arg(_ i: Int) -> Value { eval(args[i]) }
         switch f {
         case .ispresent: return .bool(!arg(0).isNull)
         case .coalesce:
             for a in args { let v = eval(a); if !v.isNull { return v } }
             return .null
-        case .isempty: return Fn.isBlank(arg(0), whitespace: false)
-        case .isblank: return Fn.isBlank(arg(0), whitespace: true)
+        case .isempty: return ConditionalFunctions.isBlank(arg(0), whitespace: false)
+        case .isblank: return ConditionalFunctions.isBlank(arg(0), whitespace: true)
         case .unmask: return arg(0)
         case .jsonparse:
             let v = arg(0)
@@ -227,27 +227,27 @@ final class EvalContext {
         case .jsonstringify:
             guard case .structure(let st) = arg(0) else { return .null }
             return .string(st.json)
-        case .concat: return Fn.concat(args.map { eval($0) })
-        case .ltrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
-        case .rtrim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)
-        case .trim: return Fn.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: true)
-        case .strlen: return Fn.strlen(arg(0))
+        case .concat: return StringFunctions.concat(args.map { eval($0) })
+        case .ltrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
+        case .rtrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)
+        case .trim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: true)
+        case .strlen: return StringFunctions.strlen(arg(0))
         case .toupper: return arg(0).text.map { .string($0.uppercased()) } ?? .null
         case .tolower: return arg(0).text.map { .string($0.lowercased()) } ?? .null
-        case .substr: return Fn.substr(arg(0), arg(1), args.count > 2 ? arg(2) : nil)
-        case .replace: return Fn.replace(arg(0), arg(1), arg(2))
-        case .strcontains: return Fn.contains(arg(0), arg(1), caseInsensitive: args.count > 2 && arg(2).isTrue)
+        case .substr: return StringFunctions.substr(arg(0), arg(1), args.count > 2 ? arg(2) : nil)
+        case .replace: return StringFunctions.replace(arg(0), arg(1), arg(2))
+        case .strcontains: return StringFunctions.contains(arg(0), arg(1), caseInsensitive: args.count > 2 && arg(2).isTrue)
         case .abs: return arg(0).number.map { .number(Swift.abs($0)) } ?? .null
         case .ceil: return arg(0).number.map { .number(Glibc.ceil($0)) } ?? .null
         case .floor: return arg(0).number.map { .number(Glibc.floor($0)) } ?? .null
-        case .greatest: return Fn.extreme(args.map { eval($0) }, greatest: true)
-        case .least: return Fn.extreme(args.map { eval($0) }, greatest: false)
+        case .greatest: return NumericFunctions.extreme(args.map { eval($0) }, greatest: true)
+        case .least: return NumericFunctions.extreme(args.map { eval($0) }, greatest: false)
         case .log: return arg(0).number.flatMap { $0 > 0 ? .number(Glibc.log($0)) : nil } ?? .null
         case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
         case .bin: return .null  // compiled to .bin
         case .datefloor, .dateceil: return .null  // compiled to .periodFloor
         case .frommillis: return arg(0).number.map { .timestamp(Int64($0)) } ?? .null
-        case .tomillis: return Fn.timestamp(arg(0)).map { .int($0) } ?? .null
+        case .tomillis: return DateFunctions.timestamp(arg(0)).map { .int($0) } ?? .null
         case .now: return .int(Int64(now))
         case .isvalidip, .isvalidipv4, .isvalidipv6:
             guard let t = arg(0).text else { return .bool(false) }

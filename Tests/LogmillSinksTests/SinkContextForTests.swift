@@ -1,7 +1,3 @@
-import LogmillTestSupport
-
-typealias CloudWatchTestServer = ScriptedHTTPServer
-
 import Foundation
 import LogmillSinks
 import LogmillTime

@@ -1,3 +1,0 @@
-import LogmillTestSupport
-
-typealias TestHTTPServer = ScriptedHTTPServer
