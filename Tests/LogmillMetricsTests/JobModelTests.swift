@@ -1,4 +1,5 @@
 import Foundation
+import LogmillTestSupport
 import XCTest
 import LogmillJobs
 import LogmillQuery
@@ -55,10 +56,10 @@ final class JobModelTests: XCTestCase {
 /// A run delivers to every sink and reports an outcome for each.
 final class JobOutcomeTests: XCTestCase {
     func testAFailingSinkDoesNotStopTheOthers() throws {
-        let dir = NSTemporaryDirectory() + "logmill-outcome-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let log = (0..<6).map { "2026-11-01T00:0\($0):00.000Z REPORT RequestId: r\($0)\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB" }
+        let tmp = TemporaryDirectory(prefix: "logmill-outcome")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
+                let log = (0..<6).map { "2026-11-01T00:0\($0):00.000Z REPORT RequestId: r\($0)\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB" }
         FileManager.default.createFile(atPath: dir + "/a.log", contents: Data((log.joined(separator: "\n") + "\n").utf8))
         FileManager.default.createFile(atPath: dir + "/blocker", contents: Data())
         let job = try JobFile.parse("""

@@ -3,6 +3,7 @@ import LogmillScan
 import LogmillSources
 import LogmillTime
 import LogmillRecords
+import LogmillTestSupport
 import XCTest
 @testable import LogmillQuery
 
@@ -42,7 +43,7 @@ final class PartialResultTests: XCTestCase {
         for q in PartialResultTests.queries {
             let e = try engine(q)
             let expected = rendered(e.run(objects))
-            var rng = SystemRandomNumberGenerator()
+            var rng = SeededRandom(seed: 0x5eed)
             for trial in 0..<4 {
                 // One partial per object, stored as bytes and read back, merged in a shuffled order.
                 var stored = objects.map { e.scan([$0]).whole!.encoded() }
@@ -162,10 +163,10 @@ final class ScanDriverControlTests: XCTestCase {
 /// Object identity: what survives a rename, a copy and compression.
 final class ObjectIdentityTests: XCTestCase {
     func testIdentityFollowsRenamesAndFingerprintFollowsContentIntoGzip() throws {
-        let dir = NSTemporaryDirectory() + "logmill-identity-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let text = (0..<200).map { "2026-11-01T00:00:\(String(format: "%02d", $0 % 60)).000Z line \($0)\n" }.joined()
+        let tmp = TemporaryDirectory(prefix: "logmill-identity")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
+                let text = (0..<200).map { "2026-11-01T00:00:\(String(format: "%02d", $0 % 60)).000Z line \($0)\n" }.joined()
         FileManager.default.createFile(atPath: dir + "/app.log", contents: Data(text.utf8))
         let before = try SourceArguments.objects([dir + "/app.log"])[0]
         try FileManager.default.moveItem(atPath: dir + "/app.log", toPath: dir + "/app.log.1")
@@ -191,9 +192,10 @@ final class ObjectIdentityTests: XCTestCase {
     }
 
     func testAFileReachedTwiceIsListedOnce() throws {
-        let dir = NSTemporaryDirectory() + "logmill-twice-\(UUID().uuidString)"
+        let tmp = TemporaryDirectory(prefix: "logmill-twice")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         FileManager.default.createFile(atPath: dir + "/sub/a.log", contents: Data("x\n".utf8))
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.log", withDestinationPath: dir + "/sub/a.log")
         try FileManager.default.createSymbolicLink(atPath: dir + "/sub/loop", withDestinationPath: dir)

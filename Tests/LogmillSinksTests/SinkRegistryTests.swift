@@ -119,8 +119,9 @@ final class SinkRegistryTests: XCTestCase {
     func testOneFailingSinkDoesNotStopTheOthers() throws {
         let server = try TestHTTPServer(fallback: .status(500, "down"))
         defer { server.stop() }
-        let dir = NSTemporaryDirectory() + "logmill-all-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory(prefix: "logmill-all")
+        defer { tmp.cleanup() }
+        let dir = tmp.path
         let clock = ManualClock()
         let context = SinkContext(base: dir, clock: clock, output: TextBuffer(), environment: [:])
         let sinks = try [
