@@ -1,0 +1,132 @@
+import LogmillRecords
+import LogmillScan
+import LogmillSources
+import LogmillTime
+
+/// One worker's share of the per-record phase: a scan consumer that folds records into partials.
+final class QueryConsumer: BlockConsumer {
+    let plan: QueryPlan
+    let ctx: EvalContext
+    let decoder = RecordDecoder()
+    let documents = DocumentDecoder()
+    let from: Int64, to: Int64
+    /// The partial of an unwindowed scan.
+    var whole: QueryPartial?
+    /// Partials by window start, when windowed.
+    var partials: [Int64: QueryPartial] = [:]
+    private let period: Period?
+    private var current: QueryPartial? = nil
+    private var currentStart = Int64.min
+    var scanned = 0, matched = 0, failures = 0, untimed = 0
+    var failureSamples: [String] = []
+    private var literals: [[UInt8]] = []
+    private var tokens: [Range<Int>] = []
+    /// Finders tuned to the byte frequencies of the first block seen.
+    private var finders: [LiteralFinder]? = nil
+
+    init(plan: QueryPlan, options: QueryOptions, now: Double, windows: Period?) {
+        self.plan = plan
+        ctx = EvalContext(slotCount: plan.slotCount, now: now)
+        ctx.lambdaWanted = plan.lambdaWanted
+        ctx.windowStart = options.from
+        ctx.windowEnd = options.to
+        from = options.from ?? Int64.min
+        to = options.to ?? Int64.max
+        period = windows
+        if windows == nil { whole = QueryPartial(plan: plan) }
+        literals = plan.prefilter?.literals ?? []
+    }
+
+    func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
+        ctx.input = input
+        let n = block.count
+        if !input.format.isLineFramed {
+            let before = documents.failures
+            scanned += documents.forEachRecord(block, input: input, offset: offset) { r in evaluate(r, input) }
+            let bad = documents.failures - before
+            if bad > 0 {
+                failures += bad
+                if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): \(bad) malformed \(input.format.rawValue) record(s)") }
+            }
+            return
+        }
+        scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1)
+        if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded {
+            scanWithPrefilter(block, input, offset)
+            return
+        }
+        var start = 0
+        while start < n {
+            let end = Bytes.find(0x0a, in: block, from: start, to: n) ?? n
+            process(UnsafeRawBufferPointer(rebasing: block[start..<end]), input, offset + start)
+            start = end + 1
+        }
+    }
+
+    /// Visits only the lines that contain one of the prefilter literals.
+    private func scanWithPrefilter(_ block: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
+        let n = block.count
+        if finders == nil {
+            let sample = UnsafeRawBufferPointer(rebasing: block[0..<min(n, 256 * 1024)])
+            finders = literals.map { LiteralFinder($0, sample: sample) }
+        }
+        let finders = self.finders!
+        var pos = 0
+        var nextHit = [Int](repeating: -1, count: literals.count)
+        while pos < n {
+            var hit = Int.max
+            for k in literals.indices {
+                if nextHit[k] != Int.max && nextHit[k] < pos {
+                    nextHit[k] = finders[k].find(in: block, from: pos, to: n) ?? Int.max
+                }
+                hit = min(hit, nextHit[k])
+            }
+            if hit == Int.max { return }
+            let lineStart = (Bytes.findLast(0x0a, in: block, from: pos, to: hit) ?? (pos - 1)) + 1
+            let lineEnd = Bytes.find(0x0a, in: block, from: hit, to: n) ?? n
+            process(UnsafeRawBufferPointer(rebasing: block[lineStart..<lineEnd]), input, offset + lineStart)
+            pos = lineEnd + 1
+        }
+    }
+
+    @inline(__always) private func process(_ line: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
+        if line.count == 0 || (line.count == 1 && line[0] == 0x0d) { return }
+        if input.isPositional && input.isHeader(line) { return }
+        if !decoder.decode(line, format: input.format, offset: offset) {
+            failures += 1
+            if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): not a \(input.format.rawValue) line") }
+        }
+        var r = decoder.record
+        if r.timestamp == Record.absent && input.isPositional, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
+            r.timestamp = t
+        }
+        evaluate(r, input)
+    }
+
+    /// Runs the per-record phase on one decoded record.
+    @inline(__always) private func evaluate(_ r: Record, _ input: InputContext) {
+        let offset = r.offset
+        if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp > to) : (from != Int64.min || to != Int64.max) { return }
+        ctx.begin(r)
+        for op in plan.recordOps {
+            if !RowOps.apply(op, ctx) { return }
+        }
+        matched += 1
+        let sequence = UInt64(input.ordinal) << 40 | UInt64(offset)
+        if let whole {
+            whole.add(ctx, timestamp: r.timestamp, sequence: sequence)
+            return
+        }
+        guard r.timestamp != Record.absent, let period else { untimed += 1; return }
+        let start = period.floor(r.timestamp)
+        if start != currentStart || current == nil {
+            if let found = partials[start] { current = found } else {
+                let p = QueryPartial(plan: plan)
+                partials[start] = p
+                current = p
+            }
+            currentStart = start
+        }
+        current!.add(ctx, timestamp: r.timestamp, sequence: sequence)
+    }
+}

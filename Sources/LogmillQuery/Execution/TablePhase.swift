@@ -1,0 +1,155 @@
+import LogmillRecords
+import LogmillScan
+import LogmillSources
+import LogmillTime
+
+/// Applies per-row operations; shared by the record phase and the table phase.
+enum RowOps {
+    /// Returns false when the row is filtered out.
+    @inline(__always) static func apply(_ op: RowOp, _ ctx: EvalContext) -> Bool {
+        switch op {
+        case .filter(let e):
+            return ctx.truth(e)
+        case .assign(let items):
+            for (slot, e) in items { ctx.slots[slot] = ctx.eval(e) }
+            return true
+        case .parse(let source, let regex, let slots):
+            let v = ctx.eval(source)
+            switch v {
+            case .bytes(let b):
+                let m = regex.firstMatch(b)
+                for (i, slot) in slots.enumerated() {
+                    guard let slot else { continue }
+                    if let span = m?.spans[i + 1] { ctx.slots[slot] = .bytes(UnsafeRawBufferPointer(rebasing: b[span])) } else { ctx.slots[slot] = .null }
+                }
+            case .null:
+                for slot in slots { if let slot { ctx.slots[slot] = .null } }
+            default:
+                let owned: [Value?] = v.withText { b -> [Value?] in
+                    let m = regex.firstMatch(b)
+                    return slots.indices.map { i in m?.spans[i + 1].map { .string(String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self)) } }
+                } ?? []
+                for (i, slot) in slots.enumerated() { if let slot { ctx.slots[slot] = i < owned.count ? (owned[i] ?? .null) : .null } }
+            }
+            return true
+        case .lookup(let keys, let table, let slots):
+            var parts: [String] = []
+            for k in keys {
+                guard let t = ctx.eval(k).text else {
+                    for s in slots { ctx.slots[s] = .null }
+                    return true
+                }
+                parts.append(t)
+            }
+            if let values = table.match(parts.joined(separator: "\u{1f}")) {
+                for (s, v) in zip(slots, values) { ctx.slots[s] = .string(v) }
+            } else {
+                for s in slots { ctx.slots[s] = .null }
+            }
+            return true
+        case .source(let prefixes, let exact):
+            guard let found = ctx.system(.log).withText({ log -> Bool in
+                for p in prefixes where log.count >= p.count && p.withUnsafeBytes({ Bytes.equal(UnsafeRawBufferPointer(rebasing: log[0..<p.count]), $0) }) { return true }
+                for e in exact where e.withUnsafeBytes({ Bytes.equal(log, $0) }) { return true }
+                return false
+            }) else { return false }
+            return found
+        }
+    }
+}
+
+/// Runs the commands after the first stats/sort/limit/dedup over owned rows.
+struct TablePhase {
+    let plan: QueryPlan
+    let now: Double
+    var window: (Int64?, Int64?) = (nil, nil)
+
+    func run(_ ops: [TableOp], _ input: [Row]) -> [Row] {
+        var rows = input
+        let ctx = EvalContext(slotCount: 0, now: now)
+        ctx.windowStart = window.0
+        ctx.windowEnd = window.1
+        for op in ops {
+            switch op {
+            case .widen(let width):
+                for i in rows.indices where rows[i].values.count < width {
+                    rows[i].values += [Value](repeating: .null, count: width - rows[i].values.count)
+                }
+            case .row(let rowOp):
+                var kept: [Row] = []
+                kept.reserveCapacity(rows.count)
+                for var r in rows {
+                    ctx.slots = r.values
+                    if RowOps.apply(rowOp, ctx) {
+                        r.values = ctx.slots.map { $0.owned() }
+                        kept.append(r)
+                    }
+                }
+                rows = kept
+            case .sort(let keys):
+                var keyed: [(keys: [Value], row: Row)] = rows.map { r in
+                    ctx.slots = r.values
+                    return (keys.map { ctx.eval($0.expr).owned() }, r)
+                }
+                keyed.sort { a, b in
+                    for (k, key) in keys.enumerated() {
+                        let c = NaturalOrder.compare(a.keys[k], b.keys[k])
+                        if c != 0 { return key.descending ? c > 0 : c < 0 }
+                    }
+                    return false
+                }
+                rows = keyed.map(\.row)
+            case .limit(let n):
+                if rows.count > n { rows.removeSubrange(n...) }
+            case .dedup(let keys):
+                var seen = Set<[String]>()
+                rows = rows.filter { r in
+                    ctx.slots = r.values
+                    var key: [String] = []
+                    for k in keys {
+                        let v = ctx.eval(k)
+                        if v.isNull { return true }   // rows with a null key are never duplicates
+                        key.append(v.number.map { "#\($0)" } ?? v.text ?? "")
+                    }
+                    return seen.insert(key).inserted
+                }
+            case .unnest(let e, let column):
+                var out: [Row] = []
+                for r in rows {
+                    ctx.slots = r.values
+                    let v = ctx.eval(e)
+                    func emit(_ item: Value) {
+                        var copy = r
+                        copy.values[column] = item.owned()
+                        out.append(copy)
+                    }
+                    if case .structure(.array(let items)) = v {
+                        for item in items { emit(item.value) }   // an empty list gives no rows
+                    } else {
+                        emit(v)                                   // a map or scalar is a list of one; null gives one row
+                    }
+                }
+                rows = out
+            case .pattern(let e):
+                var clusterer = PatternClusterer()
+                for r in rows {
+                    ctx.slots = r.values
+                    if let t = ctx.eval(e).text { clusterer.add(t) }
+                }
+                rows = clusterer.clusters.enumerated().map { i, c in
+                    Row(values: [.string(c.tokens.joined(separator: " ")), .number(Double(c.count) / Double(max(1, clusterer.total))), .int(Int64(c.count))],
+                        timestamp: 0, sequence: UInt64(i))
+                }
+                rows.sort { $0.values[2].number! > $1.values[2].number! || ($0.values[2].number! == $1.values[2].number! && $0.sequence < $1.sequence) }
+            case .stats(let sp):
+                let table = GroupTable(plan: sp)
+                for r in rows {
+                    ctx.slots = r.values
+                    table.add(ctx, timestamp: r.timestamp)
+                }
+                rows = table.rows(now: now)
+            }
+        }
+        return rows
+    }
+}
