@@ -36,7 +36,7 @@ let package = Package(
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillSources", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
         .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
 

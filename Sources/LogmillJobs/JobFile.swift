@@ -1,5 +1,6 @@
 import Foundation
 import LogmillTime
+import LogmillRecords
 import LogmillMetrics
 import LogmillSinks
 
@@ -39,6 +40,35 @@ public struct JobFile: Sendable {
     /// The line each metric, dimension and the timestamp column were declared on, for errors found
     /// later (when the query's columns are known): `metric:NAME`, `dimension:NAME`, `timestamp`.
     public var declarationLines: [String: Int] = [:]
+    /// `start:`: the first window a job with no state emits (epoch ms); without it, the latest due window.
+    public var start: Int64? = nil
+    /// `settle:`: how long after a window's end it is due (default 30 s for files).
+    public var settle: Period? = nil
+    /// `late:`: what happens to records that arrive after their window was emitted.
+    public var late: LatePolicy = .drop
+    /// `in-doubt:`: what an additive sink gets after a crash between sending and recording the answer.
+    public var inDoubt: InDoubtPolicy = .resend
+
+    /// Records that arrive after their window was emitted.
+    public enum LatePolicy: String, Sendable, CaseIterable {
+        /// Counted and reported (summary, state), not emitted.
+        case drop
+        /// Also emitted as additional datums for their window to the sinks that add (CloudWatch,
+        /// StatsD, webhooks, EMF), where the extra datum sums exactly; counted for the others.
+        case merge
+    }
+
+    /// The one ambiguous case of an additive sink: the process died after sending a window and before
+    /// recording the answer, so nobody knows whether the sink took it.
+    public enum InDoubtPolicy: String, Sendable, CaseIterable {
+        /// Send it again: nothing is lost, a window may be counted twice.
+        case resend
+        /// Do not: nothing is counted twice, a window may be missing.
+        case skip
+    }
+
+    /// How long after a window's end it is due when the job does not say.
+    public static let defaultSettle = Period(unit: .fixed, amount: 30_000)
 
     /// A problem in a job file, as `file:line: message`.
     public struct ParseError: Error, CustomStringConvertible, Sendable {
@@ -51,10 +81,14 @@ public struct JobFile: Sendable {
     /// One line per key, for `logmill run --help`.
     public static let keyHelp = """
       name: NAME                      the job's name (default: the file name)
-      schedule: every 5m              how often it runs
+      schedule: every 5m              how often it runs; its period is the window length
+      start: 2026-11-01T00:00:00Z     the first window a job without state emits (default: the latest due)
+      settle: 30s                     how long after a window's end it is due (default 30s)
+      late: drop|merge                records after their window was emitted: counted, or also emitted as extra datums
+      in-doubt: resend|skip           an additive sink after a crash between send and record (default resend)
       source: PATH|DIR|GLOB [as GROUP]  where its logs are; '@log' is GROUP (repeatable)
       namespace: NAME                 the metrics' namespace (required)
-      metric: Name = column [unit U] [resolution 1|60], or Name = statistics(field) (repeatable)
+      metric: Name = column [unit U] [resolution 1|60] [default N], or Name = statistics(field) (repeatable)
       dimension: Name = column | "constant"  (repeatable; default: the stats 'by' columns)
       timestamp: column               the column giving each datum's time (default: the bin() column)
       period: 5m                      the bucket for statistic sets when the query has no stats
@@ -64,7 +98,8 @@ public struct JobFile: Sendable {
     See README.md ("Job files") for details.
     """
 
-    static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "query"]
+    static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "namespace", "metric", "dimension",
+                       "timestamp", "period", "sink", "format", "query"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -80,6 +115,8 @@ public struct JobFile: Sendable {
         var declared: [String: Int] = [:]
         var name: String? = nil, schedule: Period? = nil, namespace: String? = nil, timestampColumn: String? = nil
         var period: String? = nil, format: String? = nil
+        var start: Int64? = nil, settle: Period? = nil
+        var late = LatePolicy.drop, inDoubt = InDoubtPolicy.resend
         var sources: [Source] = []
         var metrics: [MetricMapping.Metric] = []
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
@@ -147,6 +184,20 @@ public struct JobFile: Sendable {
                 guard let p = Period.parse(value) else { throw fail(n, "period must look like 30s, 5m, 1h, 1d or 1w") }
                 period = p.description
             case "format": format = value
+            case "start":
+                guard let t = Timestamps.parseISO8601(value) else { throw fail(n, "start must be an ISO-8601 time, e.g. 2026-11-01T00:00:00Z") }
+                start = t
+            case "settle":
+                guard let p = Period.parse(value), let ms = p.fixedMilliseconds, ms <= 7 * 86_400_000 else {
+                    throw fail(n, "settle must be a duration of at most 7 days, e.g. 30s, 2m, 2h")
+                }
+                settle = p
+            case "late":
+                guard let l = LatePolicy(rawValue: value) else { throw fail(n, "late must be one of: \(LatePolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
+                late = l
+            case "in-doubt":
+                guard let d = InDoubtPolicy(rawValue: value) else { throw fail(n, "in-doubt must be one of: \(InDoubtPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
+                inDoubt = d
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
                 guard let spec = SinkSpec.parse(words, line: n) else {
@@ -169,7 +220,8 @@ public struct JobFile: Sendable {
                                     period: period ?? schedule?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
-                       query: query, queryLine: ql, format: format, declarationLines: declared)
+                       query: query, queryLine: ql, format: format, declarationLines: declared,
+                       start: start, settle: settle, late: late, inDoubt: inDoubt)
     }
 
     /// `Name = column [unit U] [resolution 1|60]` or `Name = statistics(field) …`.
@@ -188,6 +240,7 @@ public struct JobFile: Sendable {
         }
         var unit = MetricUnit.none
         var resolution = 60
+        var defaultValue: Double? = nil
         while !words.isEmpty {
             let w = words.removeFirst().lowercased()
             guard !words.isEmpty else { throw fail(n, "'\(w)' needs a value") }
@@ -201,10 +254,15 @@ public struct JobFile: Sendable {
             case "resolution":
                 guard v == "1" || v == "60" else { throw fail(n, "resolution is 1 (high resolution) or 60 seconds") }
                 resolution = Int(v)!
-            default: throw fail(n, "unexpected '\(w)'; after the column come 'unit U' and 'resolution 1|60'")
+            case "default":
+                guard let d = Double(v), d.isFinite else { throw fail(n, "default must be a number, e.g. 'default 0'") }
+                defaultValue = d
+            default: throw fail(n, "unexpected '\(w)'; after the column come 'unit U', 'resolution 1|60' and 'default N'")
             }
         }
-        return MetricMapping.Metric(name: name, source: source, unit: unit, storageResolution: resolution)
+        var metric = MetricMapping.Metric(name: name, source: source, unit: unit, storageResolution: resolution)
+        metric.defaultValue = defaultValue
+        return metric
     }
 }
 

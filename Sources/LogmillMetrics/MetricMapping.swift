@@ -14,6 +14,9 @@ public struct MetricMapping: Sendable {
         public var source: Source
         public var unit: MetricUnit
         public var storageResolution: Int
+        /// Emitted for a window in which the query gave no row for a dimension set (like a metric filter's
+        /// default value), so an alarm sees this value instead of missing data.
+        public var defaultValue: Double? = nil
         public init(name: String, source: Source, unit: MetricUnit = .none, storageResolution: Int = 60) {
             self.name = name
             self.source = source

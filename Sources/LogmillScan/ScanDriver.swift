@@ -101,6 +101,9 @@ public struct ScanReport: Sendable {
     /// A fingerprint of each object's first decoded bytes, by object name: with the object's identity it
     /// recognises the same content under another name or after compression.
     public var fingerprints: [String: ContentFingerprint] = [:]
+    /// Per object name, the decoded offset just after the last record read, and the (at most 64) bytes
+    /// before it: where a later read resumes, and what it checks to know the object was not replaced.
+    public var positions: [String: ReadPosition] = [:]
     /// Whether the scan stopped early because it was cancelled.
     public var cancelled = false
     public init() {}
@@ -111,6 +114,7 @@ public struct ScanReport: Sendable {
         errors += o.errors
         formats.merge(o.formats) { a, _ in a }
         fingerprints.merge(o.fingerprints) { a, _ in a }
+        positions.merge(o.positions) { a, b in a.offset >= b.offset ? a : b }
         cancelled = cancelled || o.cancelled
     }
 }
@@ -129,6 +133,8 @@ public final class ScanDriver {
         let format: LogFormat?
         let logType: LogType?
         let isFirstPart: Bool
+        /// Whether the part starts inside a line that belongs to the part before it.
+        var startsMidLine: Bool { (range?.lowerBound ?? 0) > input.readFrom }
     }
 
     /// The most consumers a scan can use: make that many, and `scan` calls as many as it was granted.
@@ -141,7 +147,7 @@ public final class ScanDriver {
         var report = ScanReport()
         let events = options.events
         for (index, input) in inputs.enumerated() {
-            if input.isSeekable, let size = input.size, size > options.splitSize, consumers.count > 1 {
+            if input.isSeekable, let size = input.size, size - input.readFrom > options.splitSize, consumers.count > 1 {
                 // Peek to learn whether it is compressed and which format it holds.
                 do {
                     let (stream, compressed) = try decoded(try input.open(), name: input.name)
@@ -150,10 +156,11 @@ public final class ScanDriver {
                     if !compressed && format.isLineFramed {
                         let logType = head.withUnsafeBytes { FormatDetector.detectLogType($0, format: format) }
                         let part = max(options.splitSize / 2, size / (consumers.count * 8))
-                        var start = 0
+                        var start = input.readFrom
                         while start < size {
                             let end = min(size, start + part)
-                            tasks.append(Task(input: input, index: index, range: start..<end, format: format, logType: logType, isFirstPart: start == 0))
+                            tasks.append(Task(input: input, index: index, range: start..<end, format: format, logType: logType,
+                                              isFirstPart: start == input.readFrom))
                             start = end
                         }
                         continue
@@ -209,7 +216,9 @@ public final class ScanDriver {
         do {
             if let r = task.range {
                 // Start one byte early: a line belongs to the part its first byte falls in.
-                stream = try object.open(range: max(0, r.lowerBound - 1)..<(object.size ?? r.upperBound))
+                stream = try object.open(range: (task.startsMidLine ? r.lowerBound - 1 : r.lowerBound)..<(object.size ?? r.upperBound))
+            } else if object.readFrom > 0 {
+                (stream, compressed) = try ScanDriver.resume(object)
             } else {
                 (stream, compressed) = try decoded(try object.open(), name: path)
             }
@@ -222,18 +231,27 @@ public final class ScanDriver {
         var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(object, task.index, f, $0) } }
         var lastRead = 0
         var filled = 0
-        var absolute = task.range.map { max(0, $0.lowerBound - 1) } ?? 0   // decoded offset of buffer[0]
-        var skipFirstLine = (task.range?.lowerBound ?? 0) > 0
+        // The decoded offset of buffer[0].
+        var absolute = task.range.map { task.startsMidLine ? $0.lowerBound - 1 : $0.lowerBound } ?? object.readFrom
+        var skipFirstLine = task.startsMidLine
+        // Where the last record consumed ends, and the bytes just before it.
+        var consumedEnd = absolute
+        var tail: [UInt8] = []
+        let holdTail = !object.isSettled
+        let lastPart = task.range.map { $0.upperBound >= (object.size ?? Int.max) } ?? true
         let stopAt = task.range?.upperBound
         var eof = false
         // Dropping the rest of a line longer than the limit, up to its newline.
         var skipping = false
         var oversized = 0, firstOversized = 0
         defer {
+            if lastPart || consumedEnd > object.readFrom {
+                report.positions[path] = max(report.positions[path] ?? ReadPosition(offset: 0, tail: []), ReadPosition(offset: consumedEnd, tail: tail))
+            }
             if let r = task.range {
                 // A part reads on past its end to finish its last line, and starts a byte early: count
                 // only its own bytes, so the parts of a file add up to the file.
-                let early = r.lowerBound > 0 ? 1 : 0
+                let early = task.startsMidLine ? 1 : 0
                 report.bytesRead += max(0, min(stream.bytesRead - early, r.count))
             } else {
                 report.bytesRead += stream.bytesRead
@@ -314,6 +332,10 @@ public final class ScanDriver {
             var end: Int
             if eof {
                 end = filled
+                // A file still being written: its last line may not be whole yet; leave it for later.
+                if holdTail, format!.isLineFramed, end > start, view[end - 1] != 0x0a {
+                    end = Bytes.findLast(0x0a, in: view, from: start, to: end).map { $0 + 1 } ?? start
+                }
             } else if let boundary = RecordFraming.lastBoundary(format!, view, from: start, to: filled) {
                 end = boundary
             } else {
@@ -330,6 +352,12 @@ public final class ScanDriver {
             }
             if end > start {
                 consumer.consume(block: UnsafeRawBufferPointer(rebasing: view[start..<end]), input: context!, offset: absolute + start)
+                consumedEnd = absolute + end
+                if end - start >= ReadPosition.tailLength {
+                    tail = Array(view[(end - ReadPosition.tailLength)..<end])
+                } else {
+                    tail = Array((tail + view[start..<end]).suffix(ReadPosition.tailLength))
+                }
             }
             if finished { return }
             buffer.shift(from: end, count: filled - end)
@@ -338,10 +366,40 @@ public final class ScanDriver {
         }
     }
 
+    /// Opens an object to read its decoded bytes from `readFrom` on: a plain seekable file from that
+    /// byte; a compressed one decoded from its start, the first `readFrom` bytes dropped.
+    static func resume(_ object: SourceObject) throws -> (ByteStream, Bool) {
+        let head = try readPrefix(of: try object.open(), count: 2)
+        if !isGzip(head), object.isSeekable, let size = object.size {
+            return (try object.open(range: min(object.readFrom, size)..<size), false)
+        }
+        let (stream, compressed) = try decoded(try object.open(), name: object.name)
+        var left = object.readFrom
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        while left > 0 {
+            let n = try scratch.withUnsafeMutableBytes { try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min(left, $0.count)])) }
+            if n == 0 { throw SourceError(path: object.name, message: "ends at decoded byte \(object.readFrom - left), before the checkpoint at \(object.readFrom)") }
+            left -= n
+        }
+        return (stream, compressed)
+    }
+
     private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType) -> InputContext {
         InputContext(name: object.name, ordinal: index, format: format, logStream: object.labels[SourceLabel.logStream],
                      logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType)
     }
+}
+
+/// Where a read of an object stopped: the decoded offset after the last record, and the bytes before it.
+public struct ReadPosition: Sendable, Comparable {
+    public static let tailLength = 64
+    public var offset: Int
+    public var tail: [UInt8]
+    public init(offset: Int, tail: [UInt8]) {
+        self.offset = offset
+        self.tail = tail
+    }
+    public static func < (a: ReadPosition, b: ReadPosition) -> Bool { a.offset < b.offset }
 }
 
 /// Consumers handed to `concurrentPerform`; each index is used by exactly one worker.

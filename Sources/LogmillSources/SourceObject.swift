@@ -18,6 +18,11 @@ public struct SourceObject: Sendable {
     public var labels: [String: String]
     /// The source that listed it, which opens it.
     public let source: any ObjectSource
+    /// Where in its decoded bytes to start reading (a checkpoint); 0 reads it all.
+    public var readFrom = 0
+    /// Whether the object is complete as it is: when false, a last line without its newline is left
+    /// for a later read (a file still being written), and the scan reports where it stopped.
+    public var isSettled = true
 
     public init(name: String, locator: String, size: Int?, identity: ObjectIdentity, labels: [String: String] = [:], source: any ObjectSource) {
         self.name = name

@@ -15,6 +15,8 @@ final class CLITests: XCTestCase {
         return dir + "/logmill"
     }
 
+    static let stateDirectory = TemporaryDirectory(prefix: "logmill-cli-state")
+
     struct Output { let status: Int32; let stdout: String; let stderr: String }
 
     func logmill(_ args: [String], stdin: Data? = nil, cwd: String = CLITests.root) throws -> Output {
@@ -24,6 +26,10 @@ final class CLITests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.binary)
         p.arguments = args
+        // Job state goes to a folder of this test run, never the user's.
+        var env = ProcessInfo.processInfo.environment
+        env["LOGMILL_STATE_DIR"] = CLITests.stateDirectory.path
+        p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out

@@ -39,6 +39,7 @@ struct PartialWriter {
 /// Why stored partial bytes could not be read.
 public struct PartialFormatError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { "partial result: \(message)" }
 }
 

@@ -71,6 +71,8 @@ public struct QueryScan {
     public var statistics: QueryStatistics
     /// Problems that stopped reading part of an input.
     public var warnings: [String]
+    /// The scan driver's report: bytes, formats, and where each object's read stopped.
+    public var report: ScanReport
 }
 
 /// Compiles Insights queries and runs them: a plan, consumers that turn records into mergeable
@@ -145,7 +147,7 @@ public final class QueryEngine {
         stats.failureSamples = Array(stats.failureSamples.prefix(5))
         var warnings = report.errors
         if report.cancelled { warnings.append("the scan was cancelled before it read everything") }
-        var result = QueryScan(windows: [:], whole: nil, statistics: stats, warnings: warnings)
+        var result = QueryScan(windows: [:], whole: nil, statistics: stats, warnings: warnings, report: report)
         if let period {
             for w in workers {
                 for (start, partial) in w.partials {

@@ -14,6 +14,7 @@ enum Commands {
         Entry(spec: QueryCommand.spec, run: QueryCommand.run),
         Entry(spec: RunCommand.spec, run: RunCommand.run),
         Entry(spec: ValidateCommand.spec, run: ValidateCommand.run),
+        Entry(spec: StateCommand.spec, run: StateCommand.run),
     ] }
 
     static var overview: String {

@@ -1,0 +1,350 @@
+import Foundation
+import LogmillMetrics
+import LogmillQuery
+import LogmillScan
+import LogmillSinks
+import LogmillSources
+import LogmillTime
+
+extension SinkRedelivery {
+    /// Whether late records merged as corrections may be sent as extra datums: only where an extra
+    /// datum for a window adds up exactly (the sink adds or appends, and its reader sums).
+    var takesCorrections: Bool { self == .adds || self == .appends }
+}
+
+/// One scheduled run of a job: the windows that are due by the clock and the job's state, each
+/// computed from every record whose time falls in it, delivered to every sink, recorded so that a
+/// run that is repeated, killed, or started twice never counts a line twice or skips one.
+///
+/// Order of work, and why it is safe at every point:
+/// 1. Take the job's lock (a second run at the same time does nothing and says so).
+/// 2. Read what is new in each source object since its checkpoint, routing each record to the
+///    partial of its window; windows already emitted count the record as late.
+/// 3. Work out the due windows (end + settle ≤ now), compute their datums, and record — in one atomic
+///    state write — the new checkpoints, the partials, and for every due window and sink an intent.
+///    A crash before this write leaves the old state: the next run reads the same bytes again.
+/// 4. Deliver to each sink in turn the windows it has not acknowledged, and record its answer.
+///    A crash between a sink taking a window and the answer being recorded leaves an intent: the
+///    next run resends to sinks that replace (idempotent), cuts an appended file back and appends
+///    again, and applies the job's `in-doubt` policy to sinks that add.
+/// 5. A window is finished, and forgotten, when every sink acknowledged it.
+public struct JobCycle {
+    public var store: StateStore
+    public var options: QueryOptions
+    public var output: any TextOutput
+    public var environment: [String: String]
+    /// Compute and show; write no state and deliver nothing.
+    public var dryRun = false
+    /// How long checkpoints of objects no longer listed are kept.
+    public var keepCheckpoints: Int64 = 7 * 86_400_000
+
+    public init(store: StateStore, options: QueryOptions, output: any TextOutput, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.store = store
+        self.options = options
+        self.output = output
+        self.environment = environment
+    }
+
+    /// What a run did.
+    public struct Report {
+        public var job: String
+        /// Set when another process held the job's lock: nothing was done.
+        public var lockedBy: Int32?? = nil
+        /// Windows computed and emitted in this run, in order.
+        public var windows: [Window] = []
+        public var datums = 0
+        public var recordsRead = 0
+        public var bytesRead = 0
+        public var lateRecords = 0
+        public var lateMerged = 0
+        /// Records before the job's first window (a job without state starts at its latest due window).
+        public var beforeStart = 0
+        public var untimed = 0
+        /// Per sink, this run's outcome (empty for a dry run or when nothing was to deliver).
+        public var sinks: [SinkOutcome] = []
+        /// Per sink label, what the dry run would have sent.
+        public var payloads: [(sink: String, payload: SinkPayload)] = []
+        /// The next window that will be due, and when.
+        public var next: (window: Window, due: Int64)? = nil
+        public var notes: [String] = []
+        public var warnings: [String] = []
+        public var statistics = QueryStatistics()
+
+        /// Whether everything asked was done: every datum read and delivered.
+        public var succeeded: Bool {
+            warnings.isEmpty && sinks.allSatisfy { $0.isDelivered && $0.rejectedCount == 0 }
+                && payloads.allSatisfy { $0.payload.rejections.isEmpty }
+        }
+    }
+
+    /// A signature of what shapes a job's numbers: a state written under another one is refused.
+    public static func signature(_ job: JobFile, period: Period) -> String {
+        var text = job.query + "\n" + job.mapping.namespace + "\n" + period.description + "\n" + (job.mapping.timestampColumn ?? "")
+        for m in job.mapping.metrics { text += "\nmetric \(m.name) \(m.source) \(m.unit.rawValue) \(m.storageResolution) \(m.defaultValue.map { "\($0)" } ?? "")" }
+        for d in job.mapping.dimensions { text += "\ndimension \(d.name) \(d.source)" }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The job's window period: its schedule's, else its `period:`.
+    public static func period(_ job: JobFile) -> Period {
+        job.schedule ?? Period.parse(job.mapping.period) ?? Period(unit: .fixed, amount: 300_000)
+    }
+
+    public func run(_ job: JobFile) throws -> Report {
+        var report = Report(job: job.name)
+        let (lock, holder) = try store.lock(job: job.name)
+        guard let lock else {
+            report.lockedBy = .some(holder)
+            return report
+        }
+        defer { lock.release() }
+        let period = JobCycle.period(job)
+        let signature = JobCycle.signature(job, period: period)
+        var state = try store.load(job: job.name, signature: signature) ?? JobState(job: job.name, signature: signature)
+        let clock = options.clock
+        let now = clock.milliseconds()
+        let settle = (job.settle ?? JobFile.defaultSettle).fixedMilliseconds ?? 30_000
+        if let last = state.lastRun?.at, now < last {
+            report.notes.append("the clock (\(CivilCalendar.iso(now))) is earlier than the last run's (\(CivilCalendar.iso(last))); only windows due by the clock are emitted")
+        }
+
+        // 2. Read what is new.
+        let listed = try SourceArguments.list(JobRunner.sources(job))
+        let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
+        report.notes += plan.notes
+        var scanOptions = options
+        let previousEvents = scanOptions.scan.events
+        scanOptions.scan.events = { e in
+            if case .read = e { FaultPoint.hit("scan") }
+            previousEvents?(e)
+        }
+        let engine = try JobRunner.plan(job, options: scanOptions)
+        var scanReport = ScanReport()
+        var windows: [Window: QueryPartial] = [:]
+        if !plan.toScan.isEmpty {
+            let scan = engine.scan(plan.toScan, windows: period)
+            scanReport = scan.report
+            windows = scan.windows
+            report.statistics = scan.statistics
+            report.warnings += scan.warnings
+            report.untimed = scan.statistics.untimedRecords
+        }
+        report.recordsRead = report.statistics.recordsMatched
+        report.bytesRead = report.statistics.bytesRead
+        if report.untimed > 0 {
+            report.warnings.append("\(report.untimed) matching record(s) carry no time, so no window could hold them")
+        }
+
+        // Where this run's windows start: after the last emitted one; else at `start:`; else the latest due.
+        let dueEnd = period.floor(now - settle)   // windows ending at or before this are due
+        let firstStart: Int64
+        if let through = state.emittedThrough {
+            firstStart = through
+        } else if let s = job.start {
+            firstStart = period.floor(s)
+        } else {
+            firstStart = period.floor(dueEnd - 1)
+        }
+        var open: [Int64: OpenWindow] = [:]
+        for w in state.windows { open[w.start] = w }
+        var corrections: [(Window, QueryPartial)] = []
+        for (window, partial) in windows.sorted(by: { $0.key < $1.key }) {
+            if let through = state.emittedThrough, window.end <= through {
+                report.lateRecords += partial.records
+                if job.late == .merge { corrections.append((window, partial)); report.lateMerged += partial.records }
+                continue
+            }
+            if window.end <= firstStart {
+                report.beforeStart += partial.records
+                continue
+            }
+            if let existing = open[window.start] {
+                let stored = try engine.partial(from: try decode(existing.partial))
+                stored.merge(partial)
+                open[window.start]!.partial = Data(stored.encoded()).base64EncodedString()
+            } else {
+                open[window.start] = OpenWindow(start: window.start, end: window.end, partial: Data(partial.encoded()).base64EncodedString(),
+                                                emitted: false, sinks: [])
+            }
+        }
+        if report.beforeStart > 0 {
+            report.notes.append("\(report.beforeStart) record(s) fall before the job's first window (\(CivilCalendar.iso(firstStart))); give the job a 'start:' to count them")
+        }
+        state.lateRecords += report.lateRecords
+        state.lateMerged += report.lateMerged
+
+        // 3. The due windows, in order, computed and recorded as intended for every sink.
+        let sinkKeys = job.sinks.enumerated().map { "\($0.offset):\($0.element.kind.name) \($0.element.argument ?? "")".trimmingCharacters(in: .whitespaces) }
+        var s = firstStart
+        while s < dueEnd {
+            let e = period.next(after: s)
+            if e > dueEnd { break }
+            if open[s] == nil {
+                open[s] = OpenWindow(start: s, end: e, partial: Data(engine.emptyPartial().encoded()).base64EncodedString(), emitted: false, sinks: [])
+            }
+            open[s]!.emitted = true
+            open[s]!.sinks = sinkKeys.map { SinkLedgerEntry(sink: $0, status: .intended, appendOffset: nil, attempts: 0, lastError: nil) }
+            report.windows.append(Window(start: s, end: e))
+            s = e
+        }
+        if !report.windows.isEmpty || state.emittedThrough == nil { state.emittedThrough = max(state.emittedThrough ?? firstStart, s) }
+        let nextStart = state.emittedThrough ?? firstStart
+        let nextWindow = Window(start: nextStart, end: period.next(after: nextStart))
+        report.next = (nextWindow, nextWindow.end + settle)
+
+        // Datums of every emitted window some sink has not acknowledged (this run's, and earlier ones
+        // whose delivery failed or was interrupted).
+        let context = SinkContext(base: job.folder, clock: clock, output: output, environment: environment)
+        var datumsByWindow: [Int64: [MetricDatum]] = [:]
+        for (start, w) in open where w.emitted && w.sinks.contains(where: { $0.status != .acknowledged }) {
+            let partial = try engine.partial(from: try decode(w.partial))
+            let result = engine.finish(partial, window: Window(start: w.start, end: w.end))
+            var (datums, _) = try job.mapping.datums(from: result, defaultTimestamp: w.start)
+            datums += defaults(job, datums: datums, at: w.start, state: &state)
+            datumsByWindow[start] = datums
+        }
+        // Late records merged as corrections: extra datums for their (already emitted) windows.
+        var correctionDatums: [MetricDatum] = []
+        for (window, partial) in corrections {
+            let result = engine.finish(partial, window: window)
+            correctionDatums += try job.mapping.datums(from: result, defaultTimestamp: window.start).datums
+        }
+        report.datums = report.windows.reduce(0) { $0 + (datumsByWindow[$1.start]?.count ?? 0) }
+
+        var sinks: [(key: String, configuration: SinkConfiguration, sink: (any MetricSink)?, error: String?)] = []
+        for (i, configuration) in job.sinks.enumerated() {
+            do { sinks.append((sinkKeys[i], configuration, try SinkRegistry.make(configuration, context: context), nil)) }
+            catch { sinks.append((sinkKeys[i], configuration, nil, "\(error)")) }
+        }
+
+        if dryRun {
+            for (i, entry) in sinks.enumerated() {
+                guard let sink = entry.sink else { report.warnings.append("\(entry.key): \(entry.error ?? "")"); continue }
+                var datums: [MetricDatum] = []
+                for w in open.values.sorted(by: { $0.start < $1.start }) where w.emitted && i < w.sinks.count && w.sinks[i].status != .acknowledged {
+                    datums += datumsByWindow[w.start] ?? []
+                }
+                if entry.configuration.kind.redelivery.takesCorrections { datums += correctionDatums }
+                report.payloads.append((sink.label, sink.encode(datums)))
+            }
+            return report
+        }
+
+        // Appended files: remember their length before this run's datums, for a retry after a crash.
+        for (i, entry) in sinks.enumerated() where entry.configuration.kind.redelivery == .appends {
+            guard let path = appendedFile(entry.configuration, base: job.folder) else { continue }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            for (start, w) in open where w.emitted && i < w.sinks.count && w.sinks[i].status == .intended && w.sinks[i].appendOffset == nil {
+                open[start]!.sinks[i].appendOffset = size
+            }
+        }
+        state.windows = open.values.sorted { $0.start < $1.start }
+        state.objects = SourceCheckpoints.update(plan, report: scanReport, now: now, keepFor: keepCheckpoints)
+        try store.save(state)
+
+        // 4. Deliver, sink by sink, and record each answer.
+        for (i, entry) in sinks.enumerated() {
+            if i > 0 { FaultPoint.hit("sink-next") }
+            let waiting = open.values.filter { $0.emitted && i < $0.sinks.count && $0.sinks[i].status != .acknowledged }.sorted { $0.start < $1.start }
+            let takesCorrections = entry.configuration.kind.redelivery.takesCorrections && !correctionDatums.isEmpty
+            if waiting.isEmpty && !takesCorrections { continue }
+            guard let sink = entry.sink else {
+                report.sinks.append(SinkOutcome(sink: entry.key, status: .failed(entry.error ?? "cannot be built")))
+                for w in waiting { open[w.start]!.sinks[i].status = .failed; open[w.start]!.sinks[i].lastError = entry.error }
+                continue
+            }
+            let redelivery = entry.configuration.kind.redelivery
+            var send = waiting
+            // Earlier attempts: sending again is harmless to sinks that replace; an appended file is cut
+            // back to its length before them; an additive sink that may have taken them gets the
+            // job's in-doubt policy.
+            let interrupted = waiting.filter { ($0.sinks[i].status == .intended && $0.sinks[i].attempts > 0) || $0.sinks[i].status == .inDoubt }
+            if redelivery == .appends, let path = appendedFile(entry.configuration, base: job.folder),
+               let cut = waiting.filter({ $0.sinks[i].attempts > 0 }).compactMap({ $0.sinks[i].appendOffset }).min() {
+                truncate(path, off_t(cut))
+                report.notes.append("\(sink.label): cut back to \(cut) bytes, its length before an earlier attempt, and appended again")
+            }
+            if !interrupted.isEmpty {
+                switch redelivery {
+                case .replaces, .keepsFirst, .appends:
+                    break
+                case .adds:
+                    if job.inDoubt == .skip {
+                        for w in interrupted { open[w.start]!.sinks[i].status = .acknowledged; open[w.start]!.sinks[i].lastError = "in doubt: skipped (in-doubt: skip)" }
+                        send.removeAll { w in interrupted.contains { $0.start == w.start } }
+                        report.warnings.append("\(sink.label): \(interrupted.count) window(s) may or may not have been received before a crash; not sent again (in-doubt: skip)")
+                    } else {
+                        report.warnings.append("\(sink.label): \(interrupted.count) window(s) may or may not have been received before a crash; sent again (in-doubt: resend)")
+                    }
+                }
+            }
+            var datums: [MetricDatum] = []
+            for w in send { datums += datumsByWindow[w.start] ?? [] }
+            if takesCorrections { datums += correctionDatums }
+            for w in send { open[w.start]!.sinks[i].attempts += 1 }
+            // The attempt is recorded before sending, so a crash during it is known to the next run.
+            state.windows = open.values.sorted { $0.start < $1.start }
+            try store.save(state)
+            let outcome = sink.deliver(sink.encode(datums))
+            FaultPoint.hit("sink-sent")
+            report.sinks.append(outcome)
+            for w in send {
+                switch outcome.status {
+                case .delivered: open[w.start]!.sinks[i].status = .acknowledged; open[w.start]!.sinks[i].lastError = nil
+                case .failed(let why): open[w.start]!.sinks[i].status = .failed; open[w.start]!.sinks[i].lastError = why
+                case .inDoubt(let why): open[w.start]!.sinks[i].status = .inDoubt; open[w.start]!.sinks[i].lastError = why
+                }
+            }
+            state.windows = open.values.sorted { $0.start < $1.start }
+            try store.save(state)
+        }
+
+        // 5. Forget finished windows; record the run.
+        state.windows = open.values.filter { !($0.emitted && $0.sinks.allSatisfy { $0.status == .acknowledged }) }.sorted { $0.start < $1.start }
+        var outcomes: [String: String] = [:]
+        for o in report.sinks { outcomes[o.sink] = "\(o.status)" }
+        state.lastRun = RunRecord(at: now, windowsEmitted: report.windows.count, recordsRead: report.recordsRead, lateRecords: report.lateRecords,
+                                  error: report.warnings.first, sinkOutcomes: outcomes)
+        try store.save(state)
+        return report
+    }
+
+    /// Zeros (a metric's `default`) for the dimension sets this job has seen that a window lacks.
+    private func defaults(_ job: JobFile, datums: [MetricDatum], at time: Int64, state: inout JobState) -> [MetricDatum] {
+        var out: [MetricDatum] = []
+        for m in job.mapping.metrics {
+            var seen = Set(state.dimensionSets[m.name] ?? [])
+            let present = Set(datums.filter { $0.name == m.name }.map { $0.dimensions.map { "\($0.name)=\($0.value)" } })
+            for p in present where seen.count < 1000 { seen.insert(p) }
+            state.dimensionSets[m.name] = seen.sorted { $0.joined(separator: ",") < $1.joined(separator: ",") }
+            guard let value = m.defaultValue else { continue }
+            let constantOnly = job.mapping.dimensions.allSatisfy { if case .constant = $0.source { return true }; return false }
+            var sets = seen
+            if constantOnly || job.mapping.dimensions.isEmpty && sets.isEmpty {
+                sets.insert(job.mapping.dimensions.compactMap { d in if case .constant(let v) = d.source { return "\(d.name)=\(v)" }; return nil })
+            }
+            for set in sets.sorted(by: { $0.joined(separator: ",") < $1.joined(separator: ",") }) where !present.contains(set) {
+                let dims = set.compactMap { pair -> (name: String, value: String)? in
+                    guard let eq = pair.firstIndex(of: "=") else { return nil }
+                    return (String(pair[..<eq]), String(pair[pair.index(after: eq)...]))
+                }
+                out.append(MetricDatum(namespace: job.mapping.namespace, name: m.name, dimensions: dims, timestamp: time,
+                                       unit: m.unit, value: .single(value), storageResolution: m.storageResolution))
+            }
+        }
+        return out
+    }
+
+    private func appendedFile(_ c: SinkConfiguration, base: String) -> String? {
+        guard let a = c.argument else { return nil }
+        return a.hasPrefix("/") || base.isEmpty ? a : base + "/" + a
+    }
+
+    private func decode(_ base64: String) throws -> [UInt8] {
+        guard let d = Data(base64Encoded: base64) else { throw PartialFormatError(message: "stored partial is not base64") }
+        return [UInt8](d)
+    }
+}
