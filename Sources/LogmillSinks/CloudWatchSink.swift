@@ -370,7 +370,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
                                           "IncompleteSignature", "InvalidSignatureException", "OptInRequired"]
             let fatal = response.status == 401 || response.status == 403 || response.status == 404 || response.status >= 500
                 || authCodes.contains(code ?? "") || (code ?? "").hasPrefix("Throttl")
-            var msg = message
+            var msg = response.shown(message)
             if response.status == 413 || code == "RequestEntityTooLarge" { msg += (msg.isEmpty ? "" : " ") + "(body of \(batch.body.utf8.count) bytes)" }
             throw CloudWatchError(http: HTTPError(endpoint: endpoint, status: response.status, code: code, message: msg, attempts: 1,
                                                   inDoubt: response.earlierAttemptInDoubt),
