@@ -174,6 +174,9 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         for dim in d.dimensions {
             if let r = badName(dim.name, "dimension name", max: 255) { return r }
             if dim.name.hasPrefix(":") { return "dimension name '\(dim.name)' starts with ':'" }
+            if dim.value.trimmingCharacters(in: .whitespaces).isEmpty {
+                return "dimension '\(dim.name)' has an empty value (CloudWatch rejects empty dimension values)"
+            }
             if let r = badName(dim.value, "value of dimension '\(dim.name)'", max: 1024) { return r }
             if !seen.insert(dim.name).inserted { return "dimension '\(dim.name)' appears twice" }
         }
