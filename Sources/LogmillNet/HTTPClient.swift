@@ -103,6 +103,7 @@ public final class HTTPClient: @unchecked Sendable {
     /// Sleeps between attempts.
     public let clock: any Clock
     private let session: URLSession
+    private let collector = TaskCollector()
     /// Decides whether a response is worth retrying; default: 429, 5xx, and AWS throttling codes.
     public var isRetryable: (HTTPResponse) -> Bool = HTTPClient.defaultRetryable
 
@@ -116,7 +117,7 @@ public final class HTTPClient: @unchecked Sendable {
         config.httpMaximumConnectionsPerHost = 4
         config.httpShouldSetCookies = false
         config.urlCredentialStorage = nil
-        session = URLSession(configuration: config, delegate: TaskCollector(), delegateQueue: nil)
+        session = URLSession(configuration: config, delegate: collector, delegateQueue: nil)
     }
 
     deinit { session.invalidateAndCancel() }
@@ -193,7 +194,7 @@ public final class HTTPClient: @unchecked Sendable {
         // No completion handler: corelibs Foundation follows redirects without asking the delegate
         // for tasks that have one. The delegate collects the answer and refuses redirects.
         let task = session.dataTask(with: req)
-        let result = (session.delegate as! TaskCollector).run(task)
+        let result = collector.run(task)
         if let error = result.error {
             return .failure(describe(error), sent: HTTPClient.mayHaveBeenSent(error))
         }

@@ -58,7 +58,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         do {
             endpoint = .success(try AWSEndpoints.resolve(.cloudWatch, region: region, explicit: endpointOption, config: config).url)
         } catch let e as AWSConfigError {
-            if endpointOption != nil { throw SinkError(sink: "cloudwatch", message: e.message) }
+            if endpointOption != nil { throw SinkError(sink: "cloudwatch", message: Redaction.urls(in: e.message)) }
             endpoint = .failure(e)
         }
         self.init(endpoint: endpoint, region: region, gzip: c.bool("gzip"), credentials: CredentialProvider(chain: CredentialChain(config: config)),
@@ -288,7 +288,9 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         let url: URL
         switch endpoint {
         case .success(let u): url = u
-        case .failure(let e): return .failed(label, payload, e.message, cause: SinkError(sink: label, message: e.message))
+        case .failure(let e):
+            let message = Redaction.urls(in: e.message)
+            return .failed(label, payload, message, cause: SinkError(sink: label, message: message))
         }
         var failures: [String] = []
         var sent = 0

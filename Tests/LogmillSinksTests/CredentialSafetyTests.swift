@@ -150,6 +150,20 @@ final class CredentialSafetyTests: XCTestCase {
         XCTAssertFalse(Redaction.echo(straddling, secrets: secrets).contains("sessio"))
     }
 
+    func testConfigurationErrorsShowURLsRedacted() {
+        let specs = [
+            SinkSpec(kind: "webhook", arguments: ["ftp://user:hunter2-pw@h/?token=tok-abc"]),
+            SinkSpec(kind: "cloudwatch", options: ["endpoint": "ftp://user:hunter2-pw@h/?token=tok-abc", "region": "us-east-1"]),
+            SinkSpec(kind: "webhook", arguments: ["http://h/"], options: ["header": "Authorization Bearer tok-abc"]),
+        ]
+        for spec in specs {
+            XCTAssertThrowsError(try SinkRegistry.make(spec, context: Self.context())) { e in
+                let text = "\(e)"
+                XCTAssertFalse(text.contains("hunter2-pw") || text.contains("tok-abc"), text)
+            }
+        }
+    }
+
     func testEchoedRequestsShowNoSecretInOutcomeErrorOrDryRun() throws {
         for status in [400, 500] {
             let server = try TestHTTPServer(fallback: .echo(status: status))
