@@ -58,7 +58,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         do {
             endpoint = .success(try AWSEndpoints.resolve(.cloudWatch, region: region, explicit: endpointOption, config: config).url)
         } catch let e as AWSConfigError {
-            if endpointOption != nil { throw SinkError(sink: "cloudwatch", message: e.message) }
+            if endpointOption != nil { throw SinkError(sink: "cloudwatch", message: Redaction.urls(in: e.message)) }
             endpoint = .failure(e)
         }
         self.init(endpoint: endpoint, region: region, gzip: c.bool("gzip"), credentials: CredentialProvider(chain: CredentialChain(config: config)),
@@ -174,6 +174,9 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         for dim in d.dimensions {
             if let r = badName(dim.name, "dimension name", max: 255) { return r }
             if dim.name.hasPrefix(":") { return "dimension name '\(dim.name)' starts with ':'" }
+            if dim.value.trimmingCharacters(in: .whitespaces).isEmpty {
+                return "dimension '\(dim.name)' has an empty value (CloudWatch rejects empty dimension values)"
+            }
             if let r = badName(dim.value, "value of dimension '\(dim.name)'", max: 1024) { return r }
             if !seen.insert(dim.name).inserted { return "dimension '\(dim.name)' appears twice" }
         }
@@ -285,7 +288,9 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         let url: URL
         switch endpoint {
         case .success(let u): url = u
-        case .failure(let e): return .failed(label, payload, e.message, cause: SinkError(sink: label, message: e.message))
+        case .failure(let e):
+            let message = Redaction.urls(in: e.message)
+            return .failed(label, payload, message, cause: SinkError(sink: label, message: message))
         }
         var failures: [String] = []
         var sent = 0
@@ -370,7 +375,7 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
                                           "IncompleteSignature", "InvalidSignatureException", "OptInRequired"]
             let fatal = response.status == 401 || response.status == 403 || response.status == 404 || response.status >= 500
                 || authCodes.contains(code ?? "") || (code ?? "").hasPrefix("Throttl")
-            var msg = message
+            var msg = response.shown(message)
             if response.status == 413 || code == "RequestEntityTooLarge" { msg += (msg.isEmpty ? "" : " ") + "(body of \(batch.body.utf8.count) bytes)" }
             throw CloudWatchError(http: HTTPError(endpoint: endpoint, status: response.status, code: code, message: msg, attempts: 1,
                                                   inDoubt: response.earlierAttemptInDoubt),

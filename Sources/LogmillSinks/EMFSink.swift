@@ -78,13 +78,7 @@ public struct EMFSink: MetricSink {
 
     func append(_ text: String) throws {
         if let path {
-            guard let h = FileHandle(forWritingAtPath: path) ?? {
-                FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)
-            }() else { throw SinkError(sink: label, message: "cannot open \(path) for writing") }
-            h.seekToEndOfFile()
-            h.write(Data(text.utf8))
-            h.closeFile()
+            try FileOutput.append(text, to: path)
         } else {
             try output?.write(text)
         }

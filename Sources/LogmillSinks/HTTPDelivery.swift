@@ -18,23 +18,18 @@ enum HTTPDelivery {
             throw RequestFailure(SinkError(sink: sink, message: prefix + "\(error)" + suffix), inDoubt: (error as? HTTPError)?.inDoubt == true)
         }
         guard (200..<300).contains(response.status) else {
-            let text = trimmed(response.text)
+            let text = bodySnippet(response)
             let gaveUp = retryable5xx(response) ? " (gave up after \(client.policy.maxAttempts) attempts)" : ""
             throw RequestFailure(SinkError(sink: sink, message: prefix + "HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text)") + gaveUp + suffix),
                                  inDoubt: response.earlierAttemptInDoubt)
         }
     }
 
-    /// A response body for an error message: whitespace trimmed, at most 500 characters.
-    static func trimmed(_ s: String) -> String {
-        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-        return t.count > 500 ? String(t.prefix(500)) + "…" : t
-    }
-
-    /// The start of a response body on one line, for error messages.
+    /// The start of a response body on one line, for error messages: at most `Redaction.echoLimit`
+    /// bytes, with the request's credentials and any URL redacted (a server may echo the request).
     static func bodySnippet(_ r: HTTPResponse) -> String {
-        let flat = r.text.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
+        r.echoText.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// `Authorization` headers from `bearer-token=` and `basic-auth=`, then the `header=` options.
@@ -77,7 +72,7 @@ struct NetSinkDelivery {
         if (200..<300).contains(response.status) { return response }
         // The client returns the last answer; a retryable one means every attempt was used.
         let attempts = retryable(response) ? client.policy.maxAttempts : 1
-        throw RequestFailure(HTTPError(endpoint: HTTPClient.endpoint(url), status: response.status, code: nil, message: describe(response),
+        throw RequestFailure(HTTPError(endpoint: HTTPClient.endpoint(url), status: response.status, code: nil, message: response.shown(describe(response)),
                                        attempts: attempts), inDoubt: response.earlierAttemptInDoubt)
     }
 

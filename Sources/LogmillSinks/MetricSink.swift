@@ -66,22 +66,6 @@ func formatNumber(_ d: Double) -> String {
     return "\(d)"
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same directory, then rename(2).
-public func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-        throw SinkError(sink: path, message: "cannot write \(tmp)")
-    }
-    if rename(tmp, path) != 0 {
-        let err = String(cString: strerror(errno))
-        unlink(tmp)
-        throw SinkError(sink: path, message: "cannot replace the file: \(err)")
-    }
-}
-
 /// Payloads of sinks that write one text as a whole (files, the table, EMF): delivering writes the
 /// text; delivered when the write succeeds, failed otherwise.
 enum TextDelivery {
@@ -94,6 +78,8 @@ enum TextDelivery {
         do {
             try write(text)
             return .delivered(sink, payload)
+        } catch let e as SinkError {
+            return .failed(sink, payload, e.message, cause: SinkError(sink: sink, message: e.message))
         } catch {
             return .failed(sink, payload, "\(error)")
         }
@@ -101,7 +87,7 @@ enum TextDelivery {
 
     /// Replaces the file at `path` with the payload's text, atomically.
     static func replaceFile(_ payload: SinkPayload, sink: String, path: String) -> SinkOutcome {
-        deliver(payload, sink: sink) { try writeAtomically($0, to: path) }
+        deliver(payload, sink: sink) { try FileOutput.replace(path, with: $0) }
     }
 }
 

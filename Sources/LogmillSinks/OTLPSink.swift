@@ -111,14 +111,15 @@ public struct OTLPSink: MetricSink {
     /// One JSON body per line.
     public func encode(_ datums: [MetricDatum]) -> SinkPayload {
         let bodies = bodies(datums)
-        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: datums.filter { Self.point($0) != nil }.count, content: bodies)
+        let rejections = SinkRejection.unsent(datums, format: "OTLP JSON") { Self.point($0) != nil }
+        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: datums.count - rejections.count, rejections: rejections, content: bodies)
     }
 
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {
         delivery.postAll(payload, url: url, headers: [("Content-Type", "application/json")], describe: Self.statusMessage) { response in
             if let rejected = Self.partialRejection(response) {
                 throw RequestFailure(SinkError(sink: label, message: "the collector rejected \(rejected.count) data point(s)"
-                    + (rejected.message.isEmpty ? "" : ": \(rejected.message)")), inDoubt: true)
+                    + (rejected.message.isEmpty ? "" : ": \(response.shown(rejected.message))")), inDoubt: true)
             }
         }
     }

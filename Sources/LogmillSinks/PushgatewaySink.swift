@@ -43,13 +43,18 @@ public struct PushgatewaySink: MetricSink {
 
     static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    public var label: String { "pushgateway \(groupURL)" }
+    public var label: String { "pushgateway \(Redaction.url(groupURL))" }
 
-    /// `…/metrics/job/<job>/<label>/<value>…`
+    /// `…/metrics/job/<job>/<label>/<value>…`, after the base URL's path and before its query (a
+    /// base URL with `?…` keeps its query at the end, where it belongs).
     public var groupURL: String {
         var path = "/metrics/" + Self.pathPair("job", job)
         for g in grouping { path += "/" + Self.pathPair(g.name, g.value) }
-        return baseURL + path
+        guard var c = URLComponents(string: baseURL) else { return baseURL + path }
+        var basePath = c.percentEncodedPath
+        while basePath.hasSuffix("/") { basePath.removeLast() }
+        c.percentEncodedPath = basePath + path
+        return c.string ?? baseURL + path
     }
 
     /// `name/value`, or `name@base64/<base64url>` for a value that is empty or contains `/`.
@@ -90,15 +95,15 @@ public struct PushgatewaySink: MetricSink {
     /// The request as text; the payload carries the body (none when there are no datums: a run with
     /// nothing to push does not wipe the group).
     public func encode(_ datums: [MetricDatum]) -> SinkPayload {
-        if datums.isEmpty { return SinkPayload(text: "\(method) \(groupURL): nothing to push\n", count: 0, content: [String]()) }
+        if datums.isEmpty { return SinkPayload(text: "\(method) \(Redaction.url(groupURL)): nothing to push\n", count: 0, content: [String]()) }
         let body = body(datums)
-        return SinkPayload(text: "\(method) \(groupURL)\nContent-Type: \(Self.textContentType)\n\n" + body, count: datums.count, content: [body])
+        return SinkPayload(text: "\(method) \(Redaction.url(groupURL))\nContent-Type: \(Self.textContentType)\n\n" + body, count: datums.count, content: [body])
     }
 
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {
         guard let bodies = payload.content(as: [String].self) else { return .foreign(label, payload) }
         return SinkOutcome.inOrder(label, payload, steps: bodies.count) { _ in
-            guard let url = URL(string: groupURL) else { throw SinkError(sink: label, message: "not a valid URL: \(groupURL)") }
+            guard let url = URL(string: groupURL) else { throw SinkError(sink: label, message: "not a valid URL: \(Redaction.url(groupURL))") }
             let request = HTTPRequest(method: method, url: url,
                                       headers: [("Content-Type", Self.textContentType), ("User-Agent", HTTPDelivery.userAgent)] + headers,
                                       body: Data(bodies[0].utf8))

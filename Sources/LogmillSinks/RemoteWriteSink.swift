@@ -134,7 +134,7 @@ public struct RemoteWriteSink: MetricSink {
         let requests = batches(all)
         var bodies: [Data] = []
         let samples = all.map(\.samples.count).reduce(0, +)
-        var out = "POST \(url.absoluteString) (remote write 1.0, protobuf + snappy): \(all.count) series, \(samples) samples in \(requests.count) request(s)\n"
+        var out = "POST \(Redaction.url(url)) (remote write 1.0, protobuf + snappy): \(all.count) series, \(samples) samples in \(requests.count) request(s)\n"
         for (i, batch) in requests.enumerated() {
             let proto = Self.writeRequest(batch)
             let compressed = Snappy.compress(proto)

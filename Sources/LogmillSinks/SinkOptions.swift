@@ -1,4 +1,5 @@
 import Foundation
+import LogmillNet
 
 /// A sink as a job file names it: `sink: KIND [ARG…] [key=value…]`. Options keep their order and may
 /// repeat (`header=` does).
@@ -276,7 +277,7 @@ enum SinkOptionParser {
             return .success(.text(raw))
         case .header:
             guard let colon = raw.firstIndex(of: ":"), colon != raw.startIndex else {
-                return .failure(Problem(message: "\(key) must look like Name:Value, not '\(shown(raw))'"))
+                return .failure(Problem(message: "\(key) must look like Name:Value, not '\(Redaction.isSecretHeaderName(raw) ? Redaction.mask : shown(raw))'"))
             }
             let name = String(raw[..<colon])
             guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else {
@@ -297,7 +298,7 @@ enum SinkOptionParser {
         case .httpURL:
             guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   let host = c.host, !host.isEmpty, c.url != nil
-            else { return "'\(shown(text))' is not an http:// or https:// URL" }
+            else { return "'\(shown(Redaction.url(text)))' is not an http:// or https:// URL" }
             return nil
         case .hostPort(let defaultPort):
             return hostPort(text, defaultPort: defaultPort) == nil ? "'\(shown(text))' is not HOST:PORT (e.g. 127.0.0.1:8125 or [::1]:8125)" : nil

@@ -23,6 +23,31 @@ public struct SinkRejection: Sendable {
     }
 }
 
+extension SinkRejection {
+    /// Rejections for the datums of `datums` that `carries` says the encoding leaves out (the JSON
+    /// and StatsD forms have no NaN or infinity), each saying which number it is: a datum is never
+    /// dropped without a trace.
+    static func unsent(_ datums: [MetricDatum], format: String, carries: (MetricDatum) -> Bool) -> [SinkRejection] {
+        datums.filter { !carries($0) }.map { SinkRejection(datum: $0, reason: "\(unsendable($0)); \(format) cannot carry it") }
+    }
+
+    /// Which number of `d` has no finite value.
+    static func unsendable(_ d: MetricDatum) -> String {
+        func text(_ v: Double) -> String { v.isNaN ? "NaN" : v < 0 ? "-Inf" : "+Inf" }
+        switch d.value {
+        case .single(let v):
+            return v.isFinite ? "the value cannot be sent" : "value is \(text(v))"
+        case .statistics(let s):
+            for (v, n) in [(s.sampleCount, "SampleCount"), (s.sum, "Sum"), (s.minimum, "Minimum"), (s.maximum, "Maximum")] where !v.isFinite {
+                return "\(n) is \(text(v))"
+            }
+            return s.sampleCount < 0 ? "SampleCount is negative" : "the statistic set cannot be sent"
+        case .distribution:
+            return "the distribution has no finite value with a positive count"
+        }
+    }
+}
+
 /// What a sink would send for some datums, made without sending anything: the text `--dry-run`
 /// shows, the datums left out with reasons, and what delivery needs (opaque to callers).
 public struct SinkPayload: Sendable {

@@ -194,8 +194,9 @@ public struct StatsDSink: MetricSink {
 
     /// Every line, one per line; the payload carries the datagrams.
     public func encode(_ datums: [MetricDatum]) -> SinkPayload {
-        SinkPayload(text: lines(datums).map { $0 + "\n" }.joined(), count: datums.filter { !lines($0).isEmpty }.count,
-                    content: datagrams(datums))
+        let rejections = SinkRejection.unsent(datums, format: "StatsD") { !lines($0).isEmpty }
+        return SinkPayload(text: lines(datums).map { $0 + "\n" }.joined(), count: datums.count - rejections.count, rejections: rejections,
+                           content: datagrams(datums))
     }
 
     // MARK: - Sending

@@ -181,8 +181,8 @@ public struct WebhookSink: MetricSink {
     /// One request body per line.
     public func encode(_ datums: [MetricDatum]) -> SinkPayload {
         let bodies = bodies(datums)
-        let carried = shape == .datums ? datums.filter { Self.datumObject($0) != nil }.count : datums.filter { !Self.kvPairs($0).isEmpty }.count
-        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: carried, content: bodies)
+        let rejections = SinkRejection.unsent(datums, format: "JSON") { shape == .datums ? Self.datumObject($0) != nil : !Self.kvPairs($0).isEmpty }
+        return SinkPayload(text: bodies.map { $0 + "\n" }.joined(), count: datums.count - rejections.count, rejections: rejections, content: bodies)
     }
 
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {

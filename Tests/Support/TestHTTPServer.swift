@@ -30,6 +30,16 @@ public final class TestHTTPServer: @unchecked Sendable {
         case closeMidRequest
         /// Wait, then answer (the client has usually timed out by then).
         case delay(seconds: Double, status: Int)
+        /// Answer with the request itself as the body (request line, every header, the body), as
+        /// servers that echo a bad request in their error do.
+        case echo(status: Int)
+        /// Send the status line, headers and half of `body` (announcing all of it), then close.
+        case closeMidBody(status: Int, body: Data)
+
+        /// A redirect (`Location: target`).
+        public static func redirect(to target: String, status: Int = 307) -> Action {
+            .respond(status: status, body: Data("moved to \(target)".utf8), headers: [("Location", target)])
+        }
 
         /// A JSON answer (`Content-Type: application/json`), as the sink endpoints give.
         public static func status(_ code: Int, _ body: String = "", headers: [(String, String)] = []) -> Action {
@@ -232,15 +242,26 @@ public final class TestHTTPServer: @unchecked Sendable {
         let status: Int
         var body = Data()
         var extra: [(String, String)] = []
+        var announced: Int?
         switch action {
         case .respond(let s, let b, let h): status = s; body = b; extra = h
+        case .echo(let s):
+            status = s
+            var echoed = "\(request.method) \(request.path)\n"
+            for (k, v) in request.headers.sorted(by: { $0.key < $1.key }) { echoed += "\(k): \(v)\n" }
+            body = Data((echoed + "\n").utf8) + request.body
+            extra = [("Content-Type", "text/plain")]
+        case .closeMidBody(let s, let b):
+            status = s
+            announced = b.count
+            body = b.prefix(b.count / 2)
         case .delay(let seconds, let s):
             Thread.sleep(forTimeInterval: seconds)
             status = s
             extra = [("Content-Type", "application/json")]
         case .close, .closeMidRequest: return
         }
-        var response = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\n"
+        var response = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(announced ?? body.count)\r\n"
         for (k, v) in extra { response += "\(k): \(v)\r\n" }
         response += "Connection: close\r\n\r\n"
         // Marked before sending: the client may read the answer (and the test the record) at once.
