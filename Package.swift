@@ -50,5 +50,7 @@ let package = Package(
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill"]),
+        // Tests/golden: every case in every execution mode (the binary, and in process for inputs split into parts).
+        .testTarget(name: "LogmillGoldenTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillScan", "LogmillSources"]),
     ]
 )
