@@ -224,6 +224,14 @@ def sample_mean(xs):
     return sum(xs) / len(xs)
 
 
+def grouped(rows, key):
+    """(key, rows with that key) in key order, as `stats ... by` and then `sort` by the keys give them."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    return sorted(groups.items(), key=lambda kv: kv[0])
+
+
 def pct(xs, p):
     """Nearest-rank percentile on the sorted values (what logmill documents for exact pct)."""
     s = sorted(xs)
@@ -267,8 +275,7 @@ def build():
     # 1. count/sum/avg/min/max/count(field)/count_distinct by a field
     def c01():
         out = []
-        for route in sorted({r["route"] for r in app_rows}):
-            rs = [r for r in app_rows if r["route"] == route]
+        for route, rs in grouped(app_rows, lambda r: r["route"]):
             lat = [r["latencyMs"] for r in rs if "latencyMs" in r]
             out.append({"route": route, "n": len(rs), "timed": len(lat), "users": len({r["userId"] for r in rs}),
                         "total": sum(lat), "mean": sample_mean(lat), "lo": str(min(lat)), "hi": str(max(lat))})
@@ -281,8 +288,7 @@ def build():
     # 2. stddev, pct, earliest, latest, sortsFirst, sortsLast
     def c02():
         out = []
-        for level in sorted({r["level"] for r in app_rows}):
-            rs = sorted([r for r in app_rows if r["level"] == level], key=lambda r: r["ms"])
+        for level, rs in grouped(sorted(app_rows, key=lambda r: r["ms"]), lambda r: r["level"]):
             lat = [r["latencyMs"] for r in rs if "latencyMs" in r]
             out.append({"level": level, "sd": statistics.stdev(lat) if len(lat) > 1 else 0, "p50": pct(lat, 50),
                         "p90": pct(lat, 90), "first": rs[0]["userId"], "last": rs[-1]["userId"],
@@ -298,8 +304,7 @@ def build():
     def c03():
         reps = lam["orders"].reports + lam["billing"].reports
         out = []
-        for b in sorted({floor_to(r["ms"], 10 * M) for r in reps}):
-            rs = [r for r in reps if floor_to(r["ms"], 10 * M) == b]
+        for b, rs in grouped(reps, lambda r: floor_to(r["ms"], 10 * M)):
             out.append({"bin(10m)": shown(b), "invocations": len(rs), "peak": max(r["maxMemory"] for r in rs),
                         "billed": sum(r["billed"] for r in rs), "meanDuration": sample_mean([r["duration"] for r in rs]),
                         "cold": sum(1 for r in rs if r["init"] is not None)})
@@ -326,8 +331,7 @@ def build():
     # 5. export lines: count by bin(5m) of ERROR lines over two files
     def c05():
         errs = [r for r in web_all if r["level"] == "ERROR"]
-        bins = sorted({floor_to(r["ms"], 5 * M) for r in errs})
-        return [{"bin(5m)": shown(b), "count(*)": sum(1 for r in errs if floor_to(r["ms"], 5 * M) == b)} for b in bins]
+        return [{"bin(5m)": shown(b), "count(*)": len(rs)} for b, rs in grouped(errs, lambda r: floor_to(r["ms"], 5 * M))]
     case("export-error-bins", "CloudWatch export lines (non-Lambda): filter like, count(*) by bin(5m), default column name",
          ["web-1.log", "web-2.log"], c05,
          query="filter @message like /ERROR/ | stats count(*) by bin(5m)\n")
@@ -336,8 +340,7 @@ def build():
     def c06():
         out = []
         rs = [r for r in web_all if r["status"] >= 500]
-        for path in sorted({r["path"] for r in rs}):
-            p = [r for r in rs if r["path"] == path]
+        for path, p in grouped(rs, lambda r: r["path"]):
             out.append({"path": path, "failures": len(p), "slowest": str(max(r["took"] for r in p)),
                         "meanTook": sample_mean([r["took"] for r in p])})
         return out
@@ -397,8 +400,7 @@ def build():
     # 12. S3 access logs: stats by operation and status
     def c12():
         out = []
-        for op, st in sorted({(r["operation"], r["status"]) for r in s3}, key=lambda k: (k[0], k[1])):
-            rs = [r for r in s3 if r["operation"] == op and r["status"] == st]
+        for (op, st), rs in grouped(s3, lambda r: (r["operation"], r["status"])):
             sent = [r["sent"] for r in rs if r["sent"] is not None]
             row = {"operation": op, "httpStatus": str(st), "requests": len(rs)}
             if sent:
@@ -412,8 +414,7 @@ def build():
     # 13. filter-log-events JSON: REPORT stats by @logStream
     def c13():
         out = []
-        for stream in sorted({r["stream"] for r in checkout.reports}):
-            rs = [r for r in checkout.reports if r["stream"] == stream]
+        for stream, rs in grouped(checkout.reports, lambda r: r["stream"]):
             out.append({"@logStream": stream, "n": len(rs), "peak": max(r["maxMemory"] for r in rs),
                         "fastest": min(r["duration"] for r in rs)})
         return out
@@ -425,8 +426,7 @@ def build():
     # 14. long lines: straddle every part boundary when split
     def c14():
         out = []
-        for b in sorted({floor_to(r["ms"], 10 * M) for r in long_rows}):
-            rs = [r for r in long_rows if floor_to(r["ms"], 10 * M) == b]
+        for b, rs in grouped(long_rows, lambda r: floor_to(r["ms"], 10 * M)):
             out.append({"bin(10m)": shown(b), "n": len(rs), "jobs": len({r["id"] for r in rs}), "total": sum(r["size"] for r in rs)})
         return out
     case("straddling-records", "a file of 40-700 byte lines: when split into parts of a few hundred bytes, records straddle boundaries",
@@ -528,8 +528,8 @@ def verify_job(name, text, facts):
         want = {}
         for fn in ["orders", "billing"]:
             reps = facts["lam"][fn].reports
-            for b in sorted({floor_to(r["ms"], 10 * M) for r in reps}):
-                mem = [r["maxMemory"] for r in reps if floor_to(r["ms"], 10 * M) == b]
+            for b, rs in grouped(reps, lambda r: floor_to(r["ms"], 10 * M)):
+                mem = [r["maxMemory"] for r in rs]
                 dims = "FunctionName=%s" % fn
                 want[(stamp(b), "MaxMemoryUsed", dims)] = "n=%d sum=%d min=%d max=%d" % (len(mem), sum(mem), min(mem), max(mem))
                 want[(stamp(b), "Invocations", dims)] = str(len(mem))
