@@ -285,18 +285,18 @@ def build():
          query="stats count(*) as n, count(latencyMs) as timed, count_distinct(userId) as users, sum(latencyMs) as total,\n"
                "      avg(latencyMs) as mean, min(latencyMs) as lo, max(latencyMs) as hi by route\n| sort route asc\n")
 
-    # 2. stddev, pct, earliest, latest, sortsFirst, sortsLast
+    # 2. pct, earliest, latest, sortsFirst, sortsLast
     def c02():
         out = []
         for level, rs in grouped(sorted(app_rows, key=lambda r: r["ms"]), lambda r: r["level"]):
             lat = [r["latencyMs"] for r in rs if "latencyMs" in r]
-            out.append({"level": level, "sd": statistics.stdev(lat) if len(lat) > 1 else 0, "p50": pct(lat, 50),
+            out.append({"level": level, "p50": pct(lat, 50),
                         "p90": pct(lat, 90), "first": rs[0]["userId"], "last": rs[-1]["userId"],
                         "lowUser": min(r["userId"] for r in rs), "highUser": max(r["userId"] for r in rs)})
         return out
-    case("stats-order-aggregates", "stddev, pct, earliest, latest, sortsFirst, sortsLast by a field",
+    case("stats-order-aggregates", "pct, earliest, latest, sortsFirst, sortsLast by a field",
          ["app.log"], c02,
-         query="stats stddev(latencyMs) as sd, pct(latencyMs, 50) as p50, pct(latencyMs, 90) as p90,\n"
+         query="stats pct(latencyMs, 50) as p50, pct(latencyMs, 90) as p90,\n"
                "      earliest(userId) as first, latest(userId) as last, sortsFirst(userId) as lowUser, sortsLast(userId) as highUser by level\n"
                "| sort level asc\n")
 
@@ -442,6 +442,29 @@ def build():
          ["app.log"], c15,
          query="filter route = \"/login\" and ispresent(latencyMs)\n| sort @timestamp asc\n"
                "| fields concat(userId, \":\", status) as who, latencyMs / 1000 as seconds, latencyMs > 1000 as slow\n")
+
+    # 16. stddev on its own: see Tests/golden/known-disagreements.txt
+    def c16():
+        return [{"level": level, "n": len(lat), "sd": statistics.stdev(lat)}
+                for level, rs in grouped(app_rows, lambda r: r["level"]) for lat in [[r["latencyMs"] for r in rs if "latencyMs" in r]]]
+    case("stats-stddev", "stddev (sample) by a field; its last digits depend on how a split scan divides records between workers",
+         ["app.log"], c16,
+         query="stats count(latencyMs) as n, stddev(latencyMs) as sd by level\n| sort level asc\n")
+
+    # 17. raw rows whose @timestamp ties (END and REPORT of one request share a millisecond)
+    def c17():
+        rows = []
+        for f, name in enumerate(["billing", "orders"]):      # the inputs in name order
+            for i, line in enumerate(files[name + ".log"].splitlines()):
+                stamp, msg = line.split(" ", 1)
+                if msg.startswith(("END ", "REPORT ")):
+                    ms = int((datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
+                    rows.append((-ms, f, i, {"@timestamp": shown(ms), "@log": "inputs/%s.log" % name, "@type": msg.split(" ")[0],
+                                             "@requestId": msg.split("RequestId: ")[1].split("\t")[0]}))
+        return [r[3] for r in sorted(rows, key=lambda r: r[:3])[:12]]
+    case("raw-timestamp-ties", "raw rows, newest first, whose @timestamp ties: ties keep input order (file, then line)",
+         ["orders.log", "billing.log"], c17,
+         query="filter @type = \"END\" or @type = \"REPORT\"\n| fields @timestamp, @log, @type, @requestId\n| limit 12\n")
 
     # --- jobs
     def j01():
