@@ -10,12 +10,13 @@ import XCTest
 /// (what `logmill run --dry-run` prints). `Tests/golden/generate.py --verify` recomputes those
 /// expectations independently of logmill; these tests check that every mode agrees with them.
 ///
-/// Modes: the built binary with `--workers 1` and `--workers 2`; the same with every input gzipped
-/// (same file names: gzip is detected by content, so `@log` is unchanged); single-input query cases
-/// piped to `-` as is and gzipped; inputs split into record-aligned parts of a few hundred bytes (in
+/// Modes: the built binary with `--workers 1` and `--workers 2`; the same with every input gzipped, as
+/// one member or as two cut inside a record (same file names: gzip is detected by content, so `@log` is
+/// unchanged); single-input query cases piped to `-`, plain and gzipped; inputs split into record-aligned parts of a few hundred bytes (in
 /// process, through `QueryEngine`/`JobRunner` with `ScanOptions.splitSize`, since the CLI has no way
 /// to lower the 8 MiB split size and these tests must not add one); and query cases whose rows are
 /// numbers per `bin()` wrapped in a job with an EMF sink, whose datums must equal the rows.
+/// Mismatches listed in Tests/golden/known-disagreements.txt are printed as notes; all others fail.
 final class GoldenTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let corpus = root + "/Tests/golden"
