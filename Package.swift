@@ -51,5 +51,9 @@ let package = Package(
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery", "LogmillTestSupport"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill", "LogmillTestSupport"]),
+        // Tests/golden: every case in every execution mode (the binary, and in process for inputs split into parts).
+        .testTarget(name: "LogmillGoldenTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillScan", "LogmillSources", "LogmillTestSupport", "LogmillSinks"]),
+        // Scheduled runs: windows, checkpoints, the ledger; the binary killed at chosen points.
+        .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
     ]
 )

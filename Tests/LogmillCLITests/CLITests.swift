@@ -6,42 +6,10 @@ import LogmillTestSupport
 final class CLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// The binary next to the test bundle (same build configuration).
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for candidate in [dir + "/logmill", root + "/.build/debug/logmill"] where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        return dir + "/logmill"
-    }
-
-    static let stateDirectory = TemporaryDirectory(prefix: "logmill-cli-state")
-
-    struct Output { let status: Int32; let stdout: String; let stderr: String }
+    typealias Output = LogmillProcess.Output
 
     func logmill(_ args: [String], stdin: Data? = nil, cwd: String = CLITests.root) throws -> Output {
-        guard FileManager.default.isExecutableFile(atPath: CLITests.binary) else {
-            throw XCTSkip("logmill binary not built at \(CLITests.binary); run 'swift build' first")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = args
-        // Job state goes to a folder of this test run, never the user's.
-        var env = ProcessInfo.processInfo.environment
-        env["LOGMILL_STATE_DIR"] = CLITests.stateDirectory.path
-        p.environment = env
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(stdin) }
-        inp.fileHandleForWriting.closeFile()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try LogmillProcess.run(args, stdin: stdin, cwd: cwd)
     }
 
     func json(_ s: String) throws -> [[String: Any]] {
@@ -140,7 +108,7 @@ final class CLITests: XCTestCase {
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", shared + "/run.py", CLITests.binary, shared + "/cases", "--known-failures", CLITests.root + "/Tests/conformance-expected-failures.txt"]
+        p.arguments = ["python3", shared + "/run.py", LogmillProcess.binary, shared + "/cases", "--known-failures", CLITests.root + "/Tests/conformance-expected-failures.txt"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe

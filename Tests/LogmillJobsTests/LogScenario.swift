@@ -159,7 +159,7 @@ struct LogScenario {
 }
 
 extension ISO8601DateFormatter {
-    static let withFraction: ISO8601DateFormatter = {
+    nonisolated(unsafe) static let withFraction: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
