@@ -116,13 +116,14 @@ extension Schedule {
             guard open < end, chars[open] == "(" else {
                 throw ScheduleError(column: open + 1, message: "expected `(` after `\(word)`")
             }
-            guard chars[end - 1] == ")", end - 1 > open else {
+            guard let close = chars[(open + 1)..<end].firstIndex(of: ")") else {
                 throw ScheduleError(column: end + 1, message: "expected `)` to close `\(word)(`")
             }
-            let inner = Array(chars[(open + 1)..<(end - 1)])
-            if let close = inner.firstIndex(of: ")") {
-                throw ScheduleError(column: open + 2 + close, message: "unexpected text after `)`")
+            if close != end - 1 {
+                let extra = chars[(close + 1)..<end].firstIndex { !$0.isWhitespace } ?? close + 1
+                throw ScheduleError(column: extra + 1, message: "unexpected text after `)`")
             }
+            let inner = Array(chars[(open + 1)..<close])
             if word == "cron" { return Schedule(.cron(try CronExpression.parse(fields: inner, column: open + 2))) }
             return try parseRate(inner, column: open + 2)
         case "every":
