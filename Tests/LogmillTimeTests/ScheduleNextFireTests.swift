@@ -47,6 +47,26 @@ final class ScheduleNextFireTests: XCTestCase {
         XCTAssertEqual(minuteText(s.next(after: ms("2027-04-02 00:00"))), "2027-05-03 09:00")
     }
 
+    func testNearestWeekdayMovesOffWeekends() throws {
+        // 2026-11-01 is a Sunday: 1W is Monday the 2nd. 2026-11-15 is a Sunday too: 15W is Monday the 16th.
+        XCTAssertEqual(minuteText(try Schedule.parse("cron(0 9 1W * ? *)").previous(atOrBefore: r)), "2026-11-02 09:00")
+        XCTAssertEqual(minuteText(try Schedule.parse("cron(0 9 15W * ? *)").previous(atOrBefore: r)), "2026-11-16 09:00")
+        // 2026-08-15 is a Saturday: 15W is Friday the 14th.
+        XCTAssertEqual(minuteText(try Schedule.parse("cron(0 9 15W * ? *)").next(after: ms("2026-08-01 00:00"))), "2026-08-14 09:00")
+        // 30W never fires in February.
+        XCTAssertEqual(minuteText(try Schedule.parse("cron(0 9 30W * ? *)").next(after: ms("2027-01-30 00:00"))), "2027-03-30 09:00")
+    }
+
+    func testDaylightSavingTimeIsIrrelevant() throws {
+        // Everything is UTC: across the EU (2026-03-29) and US (2026-11-01) clock changes a daily
+        // schedule still fires exactly 24 hours apart, at 10:00 UTC.
+        let daily = try Schedule.parse("cron(0 10 * * ? *)")
+        for day in ["2026-03-28 10:00", "2026-03-29 10:00", "2026-10-31 10:00", "2026-11-01 10:00"] {
+            XCTAssertEqual(daily.next(after: ms(day)), ms(day) + 86_400_000, day)
+        }
+        XCTAssertEqual(try Schedule.parse("rate(1 day)").next(after: ms("2026-03-29 00:30")), ms("2026-03-30 00:00"))
+    }
+
     func testLastDayOfMonthNearestWeekdayStaysInTheMonth() throws {
         // 2027-01-31 is a Sunday: 31W goes back to Friday the 29th, not forward to 1 February.
         let s = try Schedule.parse("cron(0 9 31W * ? *)")

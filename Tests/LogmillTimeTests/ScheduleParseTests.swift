@@ -22,6 +22,11 @@ final class ScheduleParseTests: XCTestCase {
         XCTAssertEqual(e.description, "column \(column): \(e.message)", file: file, line: line)
     }
 
+    /// Rows of (text, column, a fragment of the message).
+    func assertErrors(_ rows: [(String, Int, String)], file: StaticString = #filePath, line: UInt = #line) {
+        for (text, column, fragment) in rows { assertError(text, column: column, fragment, file: file, line: line) }
+    }
+
     // MARK: rate (jobs.md 1.1)
 
     func testRateValid() throws {
@@ -44,22 +49,24 @@ final class ScheduleParseTests: XCTestCase {
     }
 
     func testRateInvalid() {
-        assertError("rate(0 minutes)", column: 6, "at least 1")
-        assertError("rate(1 minutes)", column: 8, "use `minute` for a value of 1")
-        assertError("rate(5 minute)", column: 8, "use `minutes` for a value other than 1")
-        assertError("rate(1 hours)", column: 8, "use `hour`")
-        assertError("rate(5 hour)", column: 8, "use `hours`")
-        assertError("rate(5m)", column: 7, "unknown unit `m`")
-        assertError("rate(5 min)", column: 8, "unknown unit `min`")
-        assertError("rate(1.5 hours)", column: 6, "integer")
-        assertError("rate(5 seconds)", column: 8, "smallest unit is minute")
-        assertError("rate(-5 minutes)", column: 6, "positive integer")
-        assertError("rate(5minutes)", column: 7, "space between the value and the unit")
-        assertError("rate(5 minutes", column: 15, "expected `)`")
-        assertError("rate 5 minutes", column: 5, "expected `(`")
-        assertError("rate()", column: 6, "positive integer")
-        assertError("rate(0 10 * * ? *)", column: 6, "at least 1")
-        assertError("rate(5 minutes) x", column: 17, "after `)`")
+        assertErrors([
+            ("rate(0 minutes)", 6, "at least 1"),
+            ("rate(1 minutes)", 8, "use `minute` for a value of 1"),
+            ("rate(5 minute)", 8, "use `minutes` for a value other than 1"),
+            ("rate(1 hours)", 8, "use `hour`"),
+            ("rate(5 hour)", 8, "use `hours`"),
+            ("rate(5m)", 7, "unknown unit `m`"),
+            ("rate(5 min)", 8, "unknown unit `min`"),
+            ("rate(1.5 hours)", 6, "integer"),
+            ("rate(5 seconds)", 8, "smallest unit is minute"),
+            ("rate(-5 minutes)", 6, "positive integer"),
+            ("rate(5minutes)", 7, "space between the value and the unit"),
+            ("rate(5 minutes", 15, "expected `)`"),
+            ("rate 5 minutes", 5, "expected `(`"),
+            ("rate()", 6, "positive integer"),
+            ("rate(0 10 * * ? *)", 6, "at least 1"),
+            ("rate(5 minutes) x", 17, "after `)`"),
+        ])
     }
 
     // MARK: every
@@ -70,11 +77,13 @@ final class ScheduleParseTests: XCTestCase {
         XCTAssertEqual(try Schedule.parse("every 60m").description, "every 1h")
         XCTAssertEqual(try Schedule.parse("every 1mo").period, Period(unit: .month, amount: 1))
         XCTAssertEqual(try Schedule.parse("every 2w").period, Period(unit: .week, amount: 2))
-        assertError("every 5x", column: 7, "not a period")
-        assertError("every", column: 6, "expected a period")
-        assertError("every5m", column: 6, "expected a period")
-        assertError("hourly", column: 1, "expected rate(5 minutes), cron(0/5 * * * ? *) or every 5m")
-        assertError("   ", column: 4, "empty schedule")
+        assertErrors([
+            ("every 5x", 7, "not a period"),
+            ("every", 6, "expected a period"),
+            ("every5m", 6, "expected a period"),
+            ("hourly", 1, "expected rate(5 minutes), cron(0/5 * * * ? *) or every 5m"),
+            ("   ", 4, "empty schedule"),
+        ])
     }
 
     // MARK: cron (jobs.md 1.2)
@@ -105,33 +114,35 @@ final class ScheduleParseTests: XCTestCase {
     }
 
     func testCronInvalid() {
-        assertError("cron(0 10 * * * *)", column: 15, "set exactly one of day-of-month and day-of-week to `?`")
-        assertError("cron(0 10 ? * ? *)", column: 15, "set exactly one of day-of-month and day-of-week to `?`")
-        assertError("cron(0 10 * * ?)", column: 16, "six fields")
-        assertError("cron(0 10 * * ? * 1)", column: 19, "six fields (minutes hours day-of-month month day-of-week year), found 7")
-        assertError("cron(0 0 LW * ? *)", column: 10, "`LW` is not documented by EventBridge")
-        assertError("cron(0 0 L-3 * ? *)", column: 10, "`L-n` is not documented by EventBridge")
-        assertError("cron(50-10 * * * ? *)", column: 6, "wraps around")
-        assertError("cron(0 0 ? * 0 *)", column: 14, "EventBridge numbers days 1 (SUN) to 7 (SAT)")
-        assertError("cron(0 0 ? * 1,0 *)", column: 16, "EventBridge numbers days 1 (SUN) to 7 (SAT)")
-        assertError("cron(60 0 * * ? *)", column: 6, "60 is out of range 0–59")
-        assertError("cron(0 24 * * ? *)", column: 8, "out of range 0–23")
-        assertError("cron(0 0 32 * ? *)", column: 10, "out of range 1–31")
-        assertError("cron(0 0 32W * ? *)", column: 10, "out of range 1–31")
-        assertError("cron(0 0 * 13 ? *)", column: 12, "out of range 1–12")
-        assertError("cron(0 0 * FOO ? *)", column: 12, "`FOO` is not a valid value (1–12 or JAN–DEC)")
-        assertError("cron(0 0 ? * 8 *)", column: 14, "out of range 1–7")
-        assertError("cron(0 0 * * ? 1969)", column: 16, "out of range 1970–2199")
-        assertError("cron(0 0 * * ? 2200)", column: 16, "out of range 1970–2199")
-        assertError("cron(0 0 ? * 3#6 *)", column: 16, "occurrence 1–5")
-        assertError("cron(0/0 * * * ? *)", column: 8, "step")
-        assertError("cron(0 0 ? * */2 *)", column: 14, "`/` is not allowed in day-of-week")
-        assertError("cron(? 0 * * ? *)", column: 6, "`?` is allowed only in day-of-month or day-of-week")
-        assertError("cron(0 0 ? * 1W *)", column: 14, "`W` is allowed only in day-of-month")
-        assertError("cron(0 0 1#2 * ? *)", column: 10, "`#` is allowed only in day-of-week")
-        assertError("cron(0 0 L * ? *", column: 17, "expected `)`")
-        assertError("cron(5,,10 * * * ? *)", column: 8, "empty item")
-        assertError("cron(0 0 1-x * ? *)", column: 12, "`X` is not a valid value")
-        assertError("  cron(0 0 1 1 ? 1969)", column: 18, "1970–2199")
+        assertErrors([
+            ("cron(0 10 * * * *)", 15, "set exactly one of day-of-month and day-of-week to `?`"),
+            ("cron(0 10 ? * ? *)", 15, "set exactly one of day-of-month and day-of-week to `?`"),
+            ("cron(0 10 * * ?)", 16, "six fields"),
+            ("cron(0 10 * * ? * 1)", 19, "six fields (minutes hours day-of-month month day-of-week year), found 7"),
+            ("cron(0 0 LW * ? *)", 10, "`LW` is not documented by EventBridge"),
+            ("cron(0 0 L-3 * ? *)", 10, "`L-n` is not documented by EventBridge"),
+            ("cron(50-10 * * * ? *)", 6, "wraps around"),
+            ("cron(0 0 ? * 0 *)", 14, "EventBridge numbers days 1 (SUN) to 7 (SAT)"),
+            ("cron(0 0 ? * 1,0 *)", 16, "EventBridge numbers days 1 (SUN) to 7 (SAT)"),
+            ("cron(60 0 * * ? *)", 6, "60 is out of range 0–59"),
+            ("cron(0 24 * * ? *)", 8, "out of range 0–23"),
+            ("cron(0 0 32 * ? *)", 10, "out of range 1–31"),
+            ("cron(0 0 32W * ? *)", 10, "out of range 1–31"),
+            ("cron(0 0 * 13 ? *)", 12, "out of range 1–12"),
+            ("cron(0 0 * FOO ? *)", 12, "`FOO` is not a valid value (1–12 or JAN–DEC)"),
+            ("cron(0 0 ? * 8 *)", 14, "out of range 1–7"),
+            ("cron(0 0 * * ? 1969)", 16, "out of range 1970–2199"),
+            ("cron(0 0 * * ? 2200)", 16, "out of range 1970–2199"),
+            ("cron(0 0 ? * 3#6 *)", 16, "occurrence 1–5"),
+            ("cron(0/0 * * * ? *)", 8, "step"),
+            ("cron(0 0 ? * */2 *)", 14, "`/` is not allowed in day-of-week"),
+            ("cron(? 0 * * ? *)", 6, "`?` is allowed only in day-of-month or day-of-week"),
+            ("cron(0 0 ? * 1W *)", 14, "`W` is allowed only in day-of-month"),
+            ("cron(0 0 1#2 * ? *)", 10, "`#` is allowed only in day-of-week"),
+            ("cron(0 0 L * ? *", 17, "expected `)`"),
+            ("cron(5,,10 * * * ? *)", 8, "empty item"),
+            ("cron(0 0 1-x * ? *)", 12, "`X` is not a valid value"),
+            ("  cron(0 0 1 1 ? 1969)", 18, "1970–2199"),
+        ])
     }
 }
