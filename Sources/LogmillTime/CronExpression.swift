@@ -56,18 +56,14 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         if let dom = dayOfMonth {
             if dom.days >> UInt64(day) & 1 == 1 { return true }
             if dom.last && day == length { return true }
-            if dom.nearestWeekday != 0 && weekday >= 2 && weekday <= 6 {
-                // A weekday matches `nW` for n = itself, or for a weekend day it stands in for.
-                var candidates = [day]
-                if weekday == 6 { candidates.append(day + 1) }                     // Friday for Saturday
-                if weekday == 2 { candidates.append(day - 1) }                     // Monday for Sunday
-                if weekday == 2 && day == 3 { candidates.append(1) }               // the 1st is a Saturday
-                if weekday == 6 && day == length - 2 { candidates.append(length) } // the last is a Sunday
-                for n in candidates where n >= 1 && n <= length && dom.nearestWeekday >> UInt64(n) & 1 == 1 {
-                    return true
-                }
-            }
-            return false
+            guard dom.nearestWeekday != 0, weekday >= 2, weekday <= 6 else { return false }
+            // A weekday matches `nW` for n = itself, and for a weekend day n it stands in for.
+            func wants(_ n: Int) -> Bool { n >= 1 && n <= length && dom.nearestWeekday >> UInt64(n) & 1 == 1 }
+            return wants(day)
+                || (weekday == 6 && wants(day + 1))                       // Friday for Saturday (never the 1st)
+                || (weekday == 2 && wants(day - 1))                       // Monday for Sunday (never the last)
+                || (weekday == 2 && day == 3 && wants(1))                 // Monday the 3rd for Saturday the 1st
+                || (weekday == 6 && day == length - 2 && wants(length))   // Friday for Sunday the last
         }
         guard let dow = dayOfWeek else { return false }
         if dow.days >> UInt64(weekday) & 1 == 1 { return true }

@@ -29,7 +29,13 @@ public struct ScheduleError: Error, Sendable, Hashable, CustomStringConvertible 
 public struct Schedule: Sendable, Hashable, CustomStringConvertible {
     public enum RateUnit: String, Sendable, Hashable {
         case minute, hour, day
-        var milliseconds: Int64 { [.minute: 60_000, .hour: 3_600_000, .day: 86_400_000][self]! }
+        var milliseconds: Int64 {
+            switch self {
+            case .minute: return 60_000
+            case .hour: return 3_600_000
+            case .day: return 86_400_000
+            }
+        }
     }
 
     public enum Kind: Sendable, Hashable {
@@ -144,6 +150,10 @@ extension Schedule {
 
     /// `value unit` inside `rate(…)`, `column` being that of its first character.
     private static func parseRate(_ inner: [Character], column: Int) throws -> Schedule {
+        if inner.contains(where: { "*?/,#".contains($0) }) {
+            let fields = String(inner)
+            throw ScheduleError(column: column, message: "rate: `\(fields)` looks like cron fields; write cron(\(fields))")
+        }
         var i = 0
         let digits = inner.prefix { $0.isASCII && $0.isNumber }
         i = digits.count

@@ -64,7 +64,7 @@ final class ScheduleParseTests: XCTestCase {
             ("rate(5 minutes", 15, "expected `)`"),
             ("rate 5 minutes", 5, "expected `(`"),
             ("rate()", 6, "positive integer"),
-            ("rate(0 10 * * ? *)", 6, "at least 1"),
+            ("rate(0 10 * * ? *)", 6, "looks like cron fields; write cron(0 10 * * ? *)"),
             ("rate(5 minutes) x", 17, "after `)`"),
         ])
     }
