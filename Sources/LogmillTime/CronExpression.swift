@@ -72,6 +72,16 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// Whether the expression fires in minute `minute` since the epoch: the plain predicate that
+    /// `next` and `previous` search for without visiting every minute.
+    func fires(atMinute minute: Int64) -> Bool {
+        let day = Int(CivilCalendar.floorDiv(minute, 1440))
+        let m = Int(minute - Int64(day) * 1440)
+        let (y, mo, d) = CivilCalendar.civilFromDays(day)
+        return hasYear(y) && months >> UInt64(mo) & 1 == 1 && matchesDay(year: y, month: mo, day: d, dayCount: day)
+            && hours >> UInt64(m / 60) & 1 == 1 && minutes >> UInt64(m % 60) & 1 == 1
+    }
+
     /// The first minute of the day at or after `minuteOfDay` that fires, if any.
     func firstTime(atOrAfter minuteOfDay: Int) -> Int? {
         var h = minuteOfDay / 60, m = minuteOfDay % 60

@@ -1,5 +1,6 @@
 import XCTest
 @testable import LogmillTime
+import LogmillTestSupport
 
 /// jobs.md 1.4: next fire times after R = 2026-11-28T22:13:27Z (a Saturday), strictly after R, at
 /// minute resolution, UTC. Daylight saving time is irrelevant: every schedule is evaluated in UTC.
@@ -148,5 +149,43 @@ final class ScheduleNextFireTests: XCTestCase {
             for f in fires { XCTAssertEqual(s.previous(atOrBefore: f + 59_999), f, text) }
             for (a, b) in zip(fires, fires.dropFirst()) { XCTAssertEqual(s.previous(atOrBefore: b - 1), a, text) }
         }
+    }
+}
+
+/// next() and previous() skip days, months and years; a minute-by-minute walk with the plain
+/// per-minute predicate must find the same fires.
+final class CronSearchTests: XCTestCase {
+    func testNextAndPreviousAgreeWithAMinuteWalk() throws {
+        var random = SeededRandom(seed: 20261128)
+        let minutes = ["*", "0/5", "7", "1-3,30", "*/15", "59", "0"]
+        let hours = ["*", "0", "8-17", "0/6", "23", "12"]
+        let doms = ["*", "1", "L", "15W", "1W", "31", "29", "30W", "1-7", "28-31"]
+        let dows = ["*", "MON-FRI", "1", "6L", "L", "2#1", "1#5", "7#4", "SAT,SUN"]
+        let months = ["*", "2", "JAN,JUL", "2-3", "12", "11,12"]
+        let years = ["*", "2026-2027", "2028", "2026"]
+        var firing = 0
+        for _ in 0..<30 {
+            let day = random.chance(50) ? "\(random.pick(doms)) \(random.pick(months)) ? "
+                                        : "? \(random.pick(months)) \(random.pick(dows)) "
+            let text = "cron(\(random.pick(minutes)) \(random.pick(hours)) \(day)\(random.pick(years)))"
+            guard case .cron(let cron) = try Schedule.parse(text).kind else { return XCTFail(text) }
+            // Walk 12,000 minutes (a bit over eight days) from up to 6,000 minutes before a fire after a
+            // random minute of 2026–2028, so that most walks hold fires.
+            let random2026to2028 = ms("2026-01-01 00:00") + Int64(random.below(3 * 365 * 1440)) * 60_000
+            guard let some = cron.next(after: random2026to2028) else { continue }
+            let start = some / 60_000 - Int64(random.below(6_000))
+            var expected: [Int64] = []
+            for m in start..<(start + 12_000) where cron.fires(atMinute: m) { expected.append(m * 60_000) }
+            var got: [Int64] = []
+            var t = start * 60_000 - 1
+            while let n = cron.next(after: t), n < (start + 12_000) * 60_000 { got.append(n); t = n }
+            XCTAssertEqual(got, expected, text)
+            if !expected.isEmpty { firing += 1 }
+            var back: [Int64] = []
+            t = (start + 12_000) * 60_000 - 1
+            while let p = cron.previous(atOrBefore: t), p >= start * 60_000 { back.append(p); t = p - 1 }
+            XCTAssertEqual(back.reversed(), expected, text)
+        }
+        XCTAssertGreaterThan(firing, 15, "most random expressions should fire in their walk")
     }
 }
