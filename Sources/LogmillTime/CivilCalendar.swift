@@ -37,9 +37,6 @@ extension CivilCalendar {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    /// The day count since 1970-01-01 of the UTC day holding epoch milliseconds `ms`.
-    @inlinable public static func day(ofMilliseconds ms: Int64) -> Int64 { floorDiv(ms, millisecondsPerDay) }
-
     /// Day of the week of a day count, numbered as EventBridge and Quartz do: 1 = Sunday … 7 = Saturday
     /// (1970-01-01 was a Thursday, 5).
     @inlinable public static func weekday(ofDay days: Int) -> Int {

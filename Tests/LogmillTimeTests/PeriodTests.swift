@@ -103,3 +103,22 @@ final class ClockTests: XCTestCase {
         XCTAssertLessThan(diff, 5)
     }
 }
+
+final class CivilCalendarTests: XCTestCase {
+    func testDaysWeekdaysAndMonthLengths() {
+        // 2026-11-23 is day 20_780 since 1970-01-01 (hand: 56 years of 365 days + 14 leap days (1972–2024) + 304 days to 1 November + 22).
+        XCTAssertEqual(CivilCalendar.daysFromCivil(2026, 11, 23), 20_780)
+        XCTAssertEqual(CivilCalendar.civilFromDays(20_785).day, 28)
+        XCTAssertEqual(CivilCalendar.weekday(ofDay: 0), 5)        // 1970-01-01, a Thursday (1 = SUN)
+        XCTAssertEqual(CivilCalendar.weekday(ofDay: -1), 4)       // 1969-12-31, a Wednesday
+        XCTAssertEqual(CivilCalendar.weekday(ofDay: 20_785), 7)   // 2026-11-28, a Saturday
+        XCTAssertEqual(CivilCalendar.weekday(ofDay: 20_786), 1)   // 2026-11-29, a Sunday
+        XCTAssertEqual([2023, 2024, 1900, 2000].map { CivilCalendar.daysInMonth(year: $0, month: 2) }, [28, 29, 28, 29])
+        XCTAssertEqual((1...12).map { CivilCalendar.daysInMonth(year: 2026, month: $0) }, [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+        XCTAssertEqual(CivilCalendar.floorDiv(-1, 60_000), -1)
+        XCTAssertEqual(CivilCalendar.floorDiv(59_999, 60_000), 0)
+        XCTAssertEqual(CivilCalendar.floorDiv(-60_000, 60_000), -1)
+        XCTAssertEqual(CivilCalendar.iso(-1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(CivilCalendar.iso(1_795_904_007_000), "2026-11-28T22:13:27Z")
+    }
+}
