@@ -31,6 +31,7 @@ final class ScheduleNextFireTests: XCTestCase {
     func testReferenceTable() throws {
         for (text, expected) in table {
             let schedule = try Schedule.parse(text)
+            XCTAssertEqual(try Schedule.parse(schedule.description), schedule, text)
             var t = r
             var got: [String] = []
             for _ in expected {
