@@ -43,6 +43,7 @@ let package = Package(
         // The tests' shared helpers: an HTTP server and a UDP listener on 127.0.0.1, a seeded
         // random generator and temporary directories.
         .target(name: "LogmillTestSupport", dependencies: [], path: "Tests/Support"),
+        .testTarget(name: "LogmillTimeTests", dependencies: ["LogmillTime", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources", "LogmillTestSupport"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest", "LogmillTestSupport"]),

@@ -27,3 +27,26 @@ public enum CivilCalendar {
     }
 
 }
+
+extension CivilCalendar {
+    public static let millisecondsPerDay: Int64 = 86_400_000
+
+    /// Floor division (rounds toward negative infinity), for epoch times before 1970.
+    @inlinable public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Day of the week of a day count, numbered as EventBridge and Quartz do: 1 = Sunday … 7 = Saturday
+    /// (1970-01-01 was a Thursday, 5).
+    @inlinable public static func weekday(ofDay days: Int) -> Int {
+        let r = (days + 4) % 7
+        return (r < 0 ? r + 7 : r) + 1
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar (28–31).
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        let next = month == 12 ? daysFromCivil(year + 1, 1, 1) : daysFromCivil(year, month + 1, 1)
+        return next - daysFromCivil(year, month, 1)
+    }
+}
