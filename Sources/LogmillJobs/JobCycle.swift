@@ -88,9 +88,10 @@ public struct JobCycle {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// The job's window period: its schedule's, else its `period:`.
+    /// The job's window period: its schedule's (rate, every, or an evenly spaced cron), else its
+    /// `period:` (a cron that fires at uneven times triggers runs; its windows need a fixed period).
     public static func period(_ job: JobFile) -> Period {
-        job.schedule ?? Period.parse(job.mapping.period) ?? Period(unit: .fixed, amount: 300_000)
+        job.schedule?.period ?? Period.parse(job.mapping.period) ?? Period(unit: .fixed, amount: 300_000)
     }
 
     public func run(_ job: JobFile) throws -> Report {

@@ -28,7 +28,7 @@ public struct JobFile: Sendable {
     public var path: String
     public var name: String
     /// The period of `schedule: every 5m`, or nil when the job has none.
-    public var schedule: Period?
+    public var schedule: Schedule?
     public var sources: [Source]
     public var mapping: MetricMapping
     /// Its sinks, checked against their kinds' declared options (nothing is built or contacted).
@@ -81,7 +81,8 @@ public struct JobFile: Sendable {
     /// One line per key, for `logmill run --help`.
     public static let keyHelp = """
       name: NAME                      the job's name (default: the file name)
-      schedule: every 5m              how often it runs; its period is the window length
+      schedule: rate(5 minutes)       how often it runs: rate(N minutes|hours|days), cron(m h dom mon dow y)
+                                      as EventBridge writes them (UTC), or every 5m; its period is the window
       start: 2026-11-01T00:00:00Z     the first window a job without state emits (default: the latest due)
       settle: 30s                     how long after a window's end it is due (default 30s)
       late: drop|merge                records after their window was emitted: counted, or also emitted as extra datums
@@ -113,7 +114,7 @@ public struct JobFile: Sendable {
         // ("\r\n" is one Character in Swift, so it is replaced before splitting.)
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         var declared: [String: Int] = [:]
-        var name: String? = nil, schedule: Period? = nil, namespace: String? = nil, timestampColumn: String? = nil
+        var name: String? = nil, schedule: Schedule? = nil, namespace: String? = nil, timestampColumn: String? = nil
         var period: String? = nil, format: String? = nil
         var start: Int64? = nil, settle: Period? = nil
         var late = LatePolicy.drop, inDoubt = InDoubtPolicy.resend
@@ -138,11 +139,13 @@ public struct JobFile: Sendable {
                 queryLine = n + 1
             case "name": name = value
             case "schedule":
-                let words = value.split(separator: " ")
-                guard words.count == 2, words[0] == "every", let p = Period.parse(String(words[1])) else {
-                    throw fail(n, "schedule must be 'every <period>', e.g. 'every 5m' (periods: 30s, 5m, 1h, 1d, 1w, 1mo)")
+                do {
+                    schedule = try Schedule.parse(value)
+                } catch let e as ScheduleError {
+                    // Point at the column in the job file's line.
+                    let column = (raw.range(of: value).map { raw.distance(from: raw.startIndex, to: $0.lowerBound) } ?? 0) + e.column
+                    throw fail(n, "column \(column): \(e.message)")
                 }
-                schedule = p
             case "source", "sources":
                 let words = value.split(separator: " ").map(String.init)
                 if let asIndex = words.firstIndex(of: "as") {
@@ -217,7 +220,7 @@ public struct JobFile: Sendable {
         guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
         let jobName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let mapping = MetricMapping(namespace: ns, metrics: metrics, dimensions: dimensions, timestampColumn: timestampColumn,
-                                    period: period ?? schedule?.description ?? "5m")
+                                    period: period ?? schedule?.period?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
                        query: query, queryLine: ql, format: format, declarationLines: declared,

@@ -46,7 +46,7 @@ final class JobModelTests: XCTestCase {
     }
 
     func testOnePeriodParserForScheduleAndPeriod() throws {
-        XCTAssertEqual(try parse(head + "schedule: every 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").schedule, Period.parse("1w"))
+        XCTAssertEqual(try parse(head + "schedule: every 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").schedule?.period, Period.parse("1w"))
         XCTAssertEqual(try parse(head + "period: 1w\nmetric: N = n\nquery:\nstats count(*) as n\n").mapping.period, "1w")
         XCTAssertNotNil(error(head + "schedule: every 999999999999999d\nmetric: N = n\nquery:\nstats count(*) as n\n"), "no overflow trap")
         XCTAssertNotNil(error(head + "period: 5 parsecs\nmetric: N = n\nquery:\nstats count(*) as n\n"))

@@ -106,7 +106,7 @@ final class QueryConsumer: BlockConsumer {
     /// Runs the per-record phase on one decoded record.
     @inline(__always) private func evaluate(_ r: Record, _ input: InputContext) {
         let offset = r.offset
-        if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp > to) : (from != Int64.min || to != Int64.max) { return }
+        if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp >= to) : (from != Int64.min || to != Int64.max) { return }
         ctx.begin(r)
         for op in plan.recordOps {
             if !RowOps.apply(op, ctx) { return }

@@ -5,7 +5,8 @@ import LogmillTime
 
 /// Options for running a query.
 public struct QueryOptions: Sendable {
-    /// Only records with `@timestamp` in `[from, to]` (epoch ms, both inclusive) are read.
+    /// Only records with `@timestamp` in `[from, to)` (epoch ms, half-open: a record at exactly `to`
+    /// belongs to the next range) are read.
     public var from: Int64? = nil
     public var to: Int64? = nil
     public var scan = ScanOptions()
@@ -176,7 +177,7 @@ public final class QueryEngine {
         if rows.count > options.holdWarningRows {
             notices.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
         }
-        let span: (Int64?, Int64?) = window.map { ($0.start, $0.end - 1) } ?? (options.from, options.to)
+        let span: (Int64?, Int64?) = window.map { ($0.start, $0.end) } ?? (options.from, options.to)
         rows = TablePhase(plan: plan, now: now, window: span).run(plan.tableOps, rows)
         let ctx = EvalContext(slotCount: 0, now: now)
         ctx.windowStart = span.0

@@ -5,9 +5,9 @@ import LogmillTime
 
 /// Options several commands share, declared once so they parse, bound and read alike everywhere.
 enum CommonOptions {
-    static let from = OptionSpec("from", value: "TIME", "only records at or after TIME (ISO-8601, e.g. 2026-11-01T00:00:00Z)")
-    static let to = OptionSpec("to", value: "TIME", "only records at or before TIME")
-    static let now = OptionSpec("now", value: "TIME", "take TIME as the current time (for now() and datums without a time column)")
+    static let from = OptionSpec("from", value: "TIME", "only records at or after TIME: 2026-11-01T00:00:00Z, 2026-11-01 00:00,\n2026-11-01, -1h, now-2d, or epoch seconds/milliseconds")
+    static let to = OptionSpec("to", value: "TIME", "only records before TIME (half-open: [from, to))")
+    static let now = OptionSpec("now", value: "TIME", "take TIME as the current time: replays a schedule, fixes now()")
     static let workers = OptionSpec("workers", value: "N", "threads to use, 1 to \(maxWorkers) (default: all cores)")
     static let stats = OptionSpec("stats", "print records scanned/matched, bytes and time to stderr")
     static let maxRecordSize = OptionSpec("max-record-size", value: "SIZE",
@@ -18,10 +18,10 @@ enum CommonOptions {
     /// The one bound on worker threads, whatever the command.
     static let maxWorkers = 256
 
-    static func time(_ parsed: ParsedOptions, _ name: String) throws -> Int64? {
+    /// A time option, relative times read against `now`.
+    static func time(_ parsed: ParsedOptions, _ name: String, now: Int64) throws -> Int64? {
         guard let v = parsed.value(name) else { return nil }
-        guard let t = Timestamps.parseISO8601(v) else { throw UsageError("--\(name): '\(v)' is not an ISO-8601 time (e.g. 2026-11-01T00:00:00Z)") }
-        return t
+        do { return try TimeArgument.parse(v, now: now) } catch { throw UsageError("--\(name): \(error)") }
     }
 
     /// `1048576`, `512k`, `64m`, `2g` (powers of 1024).
@@ -38,10 +38,11 @@ enum CommonOptions {
 
     /// Applies `--from`, `--to`, `--now`, `--workers` and `--log-format` to query options.
     static func apply(_ parsed: ParsedOptions, to options: inout QueryOptions) throws {
-        options.from = try time(parsed, "from")
-        options.to = try time(parsed, "to")
-        if let f = options.from, let t = options.to, f > t { throw UsageError("--from is after --to") }
-        if let now = try time(parsed, "now") { options.clock = ManualClock(milliseconds: now) }
+        if let now = try time(parsed, "now", now: options.clock.milliseconds()) { options.clock = ManualClock(milliseconds: now) }
+        let now = options.clock.milliseconds()
+        options.from = try time(parsed, "from", now: now)
+        options.to = try time(parsed, "to", now: now)
+        if let f = options.from, let t = options.to, f >= t { throw UsageError("--from must be before --to (the range is [from, to))") }
         if let lf = parsed.value("log-format") {
             guard let f = LogFormat(rawValue: lf) else {
                 throw UsageError("unknown log format '\(lf)'; use one of: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -30,14 +30,14 @@ enum RunCommand {
             OptionSpec("dry-run", "print exactly what each sink would receive; send nothing, write no state"),
             OptionSpec("state-dir", value: "DIR", "where jobs keep their state (default: $LOGMILL_STATE_DIR,\nelse $XDG_STATE_HOME/logmill, else ~/.local/state/logmill)"),
             OptionSpec("from", value: "TIME", "a one-off over records at or after TIME (no state)"),
-            OptionSpec("to", value: "TIME", "with --from: records at or before TIME; the time of datums without a time column"),
+            OptionSpec("to", value: "TIME", "with --from: records before TIME ([from, to)); the time of datums without a time column"),
             CommonOptions.now, CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
         ],
         examples: [
             "logmill run queries/lambda-max-memory.job",
             "logmill run --dry-run queries/*.job",
             "logmill run --state-dir /var/lib/logmill --now 2026-11-01T01:00:00Z queries/lambda-errors.job",
-            "logmill run --from 2026-11-01T00:00:00Z --to 2026-11-01T23:59:59Z queries/s3-requests.job",
+            "logmill run --from 2026-11-01 --to 2026-11-02 queries/s3-requests.job",
         ])
 
     static func run(_ parsed: ParsedOptions) throws -> ExitStatus {
