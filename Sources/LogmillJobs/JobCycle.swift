@@ -200,7 +200,8 @@ public struct JobCycle {
         // whose delivery failed or was interrupted).
         let context = SinkContext(base: job.folder, clock: clock, output: output, environment: environment)
         var datumsByWindow: [Int64: [MetricDatum]] = [:]
-        for (start, w) in open where w.emitted && w.sinks.contains(where: { $0.status != .acknowledged }) {
+        // In time order: a window's default zeros are for the dimension sets seen up to it.
+        for (start, w) in open.sorted(by: { $0.key < $1.key }) where w.emitted && w.sinks.contains(where: { $0.status != .acknowledged }) {
             let partial = try engine.partial(from: try decode(w.partial))
             let result = engine.finish(partial, window: Window(start: w.start, end: w.end))
             var (datums, _) = try job.mapping.datums(from: result, defaultTimestamp: w.start)

@@ -29,6 +29,8 @@ enum FileOutput {
     /// Appends `text` to `path`, creating the file. Any kind of file may be written to (a FIFO,
     /// `/dev/stdout`): appending replaces nothing.
     static func append(_ text: String, to path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: dir) { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("open", path) }
         do {

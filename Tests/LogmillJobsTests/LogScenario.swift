@@ -39,7 +39,7 @@ struct LogScenario {
         """
 
     /// A seeded scenario: `count` steps, each rotation kind at least once when count ≥ 12.
-    init(directory: String, seed: UInt64, count: Int = 12) {
+    init(directory: String, seed: UInt64, count: Int = 12, rotations: Bool = true) {
         self.directory = directory
         var rng = SeededRandom(seed: seed)
         var steps: [Step] = []
@@ -59,7 +59,7 @@ struct LogScenario {
                 lines.append("\(LogScenario.iso(t)) \(level) fn=\(fn) request \(rng.below(100000))")
             }
             written = now - 1000
-            let rotation: Rotation = k == 0 ? .none : (k < kinds.count ? kinds[k] : rng.pick(kinds))
+            let rotation: Rotation = k == 0 || !rotations ? .none : (k < kinds.count ? kinds[k] : rng.pick(kinds))
             steps.append(Step(now: now, lines: lines, rotation: rotation))
         }
         self.steps = steps
@@ -143,9 +143,9 @@ struct LogScenario {
 
     /// What one query over everything ever written gives for the windows the runs emitted:
     /// counted here directly from the lines, independently of logmill.
-    func expected(through: Int64) -> [String] {
+    func expected(through: Int64, steps written: Int? = nil) -> [String] {
         var counts: [String: Int] = [:]
-        for step in steps {
+        for step in steps.prefix(written ?? steps.count) {
             for line in step.lines where line.contains(" ERROR ") {
                 let t = Int64((ISO8601DateFormatter.withFraction.date(from: String(line.prefix(24)))!.timeIntervalSince1970 * 1000).rounded())
                 let bin = t - t % 300_000

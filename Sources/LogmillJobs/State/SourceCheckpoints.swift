@@ -89,12 +89,14 @@ enum SourceCheckpoints {
         var byIdentity: [String: Int] = [:]
         for (i, cp) in checkpoints.enumerated() { byIdentity[cp.identity] = i }
         var claimed = Set<Int>()
-        var unmatched: [(SourceObject, FileFacts?)] = []
+        // Objects not known by identity, or whose identity's checkpoint they do not continue (the file
+        // was truncated or replaced, or the inode was reused by a new file), with that checkpoint.
+        var unmatched: [(object: SourceObject, sameIdentity: ObjectCheckpoint?)] = []
         // Pass 1: the same file (device and inode), wherever it is now.
         for var object in listed {
             let f = facts(object)
             object.isSettled = f.map { $0.modified < now - settle } ?? true
-            guard let i = byIdentity[object.identity.key] else { unmatched.append((object, f)); continue }
+            guard let i = byIdentity[object.identity.key], !claimed.contains(i) else { unmatched.append((object, nil)); continue }
             let cp = checkpoints[i]
             if let f, f.size == cp.size, f.modified == cp.modified {
                 var kept = cp
@@ -111,14 +113,11 @@ enum SourceCheckpoints {
                 plan.resumedFrom[object.name] = cp
                 plan.toScan.append(object)
             } else {
-                if cp.offset > 0 {
-                    plan.notes.append("\(object.name) was truncated or replaced since it was read to byte \(cp.offset); read from its start")
-                }
-                plan.toScan.append(object)
+                unmatched.append((object, cp))
             }
         }
-        // Pass 2: new files that continue a checkpoint no file claimed (a copy, a compressed rotation).
-        for (var object, _) in unmatched {
+        // Pass 2: files that continue a checkpoint no file claimed (a copy, a compressed rotation).
+        for (var object, sameIdentity) in unmatched {
             let candidates = checkpoints.indices.filter { !claimed.contains($0) && checkpoints[$0].offset > 0 }
             if let i = candidates.first(where: { continues(object, checkpoints[$0]) }) {
                 let cp = checkpoints[i]
@@ -126,6 +125,8 @@ enum SourceCheckpoints {
                 plan.notes.append("\(object.name) continues \(cp.name); read on from byte \(cp.offset)")
                 object.readFrom = cp.offset
                 plan.resumedFrom[object.name] = cp
+            } else if let cp = sameIdentity, cp.offset > 0, cp.name == object.name {
+                plan.notes.append("\(object.name) was truncated or replaced since it was read to byte \(cp.offset); read from its start")
             }
             plan.toScan.append(object)
         }
