@@ -2,6 +2,22 @@ import LogmillTime
 
 /// UTC calendar arithmetic and ISO-8601 parsing on bytes, without Foundation dates.
 public enum Timestamps {
+    /// The times logmill reads from logs: 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z,
+    /// in epoch milliseconds. A time read from a record outside it (`1e30`, twenty digits, a year
+    /// past 9999 after its offset) is no time: the record is read without one and counted as a parse failure.
+    public static let validRange: ClosedRange<Int64> = -62_167_219_200_000 ... 253_402_300_799_999
+
+    /// `ms` when it is a time logmill reads (`validRange`), else nil.
+    @inlinable public static func checked(_ ms: Int64) -> Int64? { validRange.contains(ms) ? ms : nil }
+
+    /// Epoch milliseconds from a number of seconds (`unit` 1000) or milliseconds (`unit` 1) read from a
+    /// log, or nil when it is not finite or falls outside `validRange`. Never traps, whatever `value`.
+    @inlinable public static func fromEpoch(_ value: Double, unit: Double) -> Int64? {
+        let ms = value * unit
+        guard ms >= Double(validRange.lowerBound), ms <= Double(validRange.upperBound) else { return nil }   // false for NaN too
+        return Int64(ms)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     @inlinable public static func daysFromCivil(_ y: Int, _ m: Int, _ d: Int) -> Int { CivilCalendar.daysFromCivil(y, m, d) }
     /// The date of a day count since the epoch.
@@ -55,9 +71,12 @@ public enum Timestamps {
                 i = j
             }
         }
+        // Four-digit years and two-digit offsets keep this arithmetic far from overflow; the offset
+        // can still move 0000-01-01 or 9999-12-31 outside the range.
         let days = daysFromCivil(y, mo, d)
         let secs = ((days * 24 + h) * 60 + mi) * 60 + s - offsetMinutes * 60
-        return (Int64(secs) * 1000 + Int64(ms), i)
+        guard let t = checked(Int64(secs) * 1000 + Int64(ms)) else { return nil }
+        return (t, i)
     }
 
     /// Parses an ISO-8601 timestamp held in a String (tests, command-line options).
@@ -77,28 +96,15 @@ public enum Timestamps {
         }
     }
 
-    /// Renders epoch milliseconds as Insights does: `YYYY-MM-DD HH:MM:SS.mmm` in UTC.
-    public static func render(_ ms: Int64) -> String { render(ms, iso: false) }
+    /// Renders epoch milliseconds as Insights does: `YYYY-MM-DD HH:MM:SS.mmm` in UTC (years outside
+    /// 0000–9999 with a sign, as `CivilCalendar.render` writes them).
+    public static func render(_ ms: Int64) -> String {
+        CivilCalendar.render(ms, dateTimeSeparator: 0x20, alwaysMilliseconds: true, zone: false)
+    }
 
     /// Renders epoch milliseconds as RFC 3339 (`2026-11-01T00:05:00.000Z`).
-    public static func renderISO(_ ms: Int64) -> String { render(ms, iso: true) }
-
-    private static func render(_ ms: Int64, iso: Bool) -> String {
-        var days = Int(ms / 86_400_000)
-        var rem = Int(ms % 86_400_000)
-        if rem < 0 { rem += 86_400_000; days -= 1 }
-        let (y, m, d) = civilFromDays(days)
-        let h = rem / 3_600_000, mi = rem / 60_000 % 60, s = rem / 1000 % 60, milli = rem % 1000
-        var out = [UInt8]()
-        out.reserveCapacity(23)
-        func put(_ v: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 { out.append(UInt8(0x30 + v / divisor % 10)); divisor /= 10 }
-        }
-        put(y, 4); out.append(0x2d); put(m, 2); out.append(0x2d); put(d, 2); out.append(iso ? UInt8(ascii: "T") : 0x20)
-        put(h, 2); out.append(0x3a); put(mi, 2); out.append(0x3a); put(s, 2); out.append(0x2e); put(milli, 3)
-        if iso { out.append(UInt8(ascii: "Z")) }
-        return String(decoding: out, as: UTF8.self)
+    public static func renderISO(_ ms: Int64) -> String {
+        CivilCalendar.render(ms, dateTimeSeparator: UInt8(ascii: "T"), alwaysMilliseconds: true, zone: true)
     }
 }
+
