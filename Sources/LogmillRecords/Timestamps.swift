@@ -108,3 +108,79 @@ public enum Timestamps {
     }
 }
 
+/// `@timestamp` of a JSON line from a top-level key (`timestamp`, `@timestamp`, `time`, `ts`, or the
+/// key `--timestamp-field` names). The key is found by a byte search for `"key"`, then confirmed to
+/// be at the top level by walking only the object's keys before it: no flattening.
+public enum JSONTime {
+    public enum Found: Equatable { case absent, time(Int64), unreadable }
+
+    /// Looks for the first of `keys` (needles `"key"`, in order of preference) at the top level of the
+    /// object starting at `object` in `line`.
+    public static func find(_ line: UnsafeRawBufferPointer, object: Int, keys: [[UInt8]]) -> Found {
+        for key in keys {
+            var from = object
+            while let p = key.withUnsafeBytes({ Bytes.find($0, in: line, from: from, to: line.count) }) {
+                from = p + 1
+                var c = JSONCursor(line, from: p + key.count)
+                c.skipSpace()
+                guard c.peek() == UInt8(ascii: ":"), isTopLevelKey(line, object: object, at: p) else { continue }
+                c.i += 1
+                c.skipSpace()
+                return value(&c)
+            }
+        }
+        return .absent
+    }
+
+    /// Whether a key starts at `at` among the top-level members of the object at `object`.
+    static func isTopLevelKey(_ line: UnsafeRawBufferPointer, object: Int, at: Int) -> Bool {
+        var c = JSONCursor(line, from: object + 1)
+        while true {
+            c.skipSpace()
+            if c.i >= at { return c.i == at }
+            guard c.scanString() != nil else { return false }
+            c.skipSpace()
+            guard c.peek() == UInt8(ascii: ":") else { return false }
+            c.i += 1
+            guard c.skipValue() else { return false }
+            c.skipSpace()
+            guard c.peek() == UInt8(ascii: ",") else { return false }
+            c.i += 1
+        }
+    }
+
+    static func value(_ c: inout JSONCursor) -> Found {
+        guard let b = c.peek() else { return .unreadable }
+        let v: UnsafeRawBufferPointer
+        if b == UInt8(ascii: "\"") {
+            guard let (r, escaped) = c.scanString(), !escaped else { return .unreadable }
+            v = UnsafeRawBufferPointer(rebasing: c.buf[r])
+        } else {
+            let s = c.i
+            guard c.skipValue() else { return .unreadable }
+            v = UnsafeRawBufferPointer(rebasing: c.buf[s..<c.i])
+            if v.count == 4 && Bytes.hasPrefix(v, "null") { return .absent }
+        }
+        return readTime(v).map { .time($0) } ?? .unreadable
+    }
+
+    /// An ISO-8601 time (`Z` or an offset, with or without a fraction), epoch seconds (10 digits, with
+    /// or without a fraction) or epoch milliseconds (13 digits); nil for anything else or out of range.
+    public static func readTime(_ v: UnsafeRawBufferPointer) -> Int64? {
+        if let (ms, end) = Timestamps.parseISO8601(v), end == v.count { return ms }
+        var i = 0
+        var whole: Int64 = 0
+        while i < v.count, i < 13, Bytes.isDigit(v[i]) { whole = whole * 10 + Int64(v[i] - 0x30); i += 1 }
+        let digits = i
+        guard digits == 10 || digits == 13 else { return nil }
+        var fraction: Int64 = 0, scale: Int64 = 100
+        if i < v.count, v[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < v.count, Bytes.isDigit(v[i]) { fraction += Int64(v[i] - 0x30) * scale; scale /= 10; i += 1 }
+            guard i > start else { return nil }
+        }
+        guard i == v.count else { return nil }
+        return Timestamps.checked(digits == 10 ? whole * 1000 + fraction : whole)
+    }
+}
