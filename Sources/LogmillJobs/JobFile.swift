@@ -36,6 +36,8 @@ public struct JobFile: Sendable {
     /// The line on which the query text starts, so query errors point into the job file.
     public var queryLine: Int
     public var format: String?
+    /// `timestamp-field: NAME`: the top-level key JSON lines take `@timestamp` from.
+    public var timestampField: String? = nil
     /// The line each metric, dimension and the timestamp column were declared on, for errors found
     /// later (when the query's columns are known): `metric:NAME`, `dimension:NAME`, `timestamp`.
     public var declarationLines: [String: Int] = [:]
@@ -59,12 +61,13 @@ public struct JobFile: Sendable {
       timestamp: column               the column giving each datum's time (default: the bin() column)
       period: 5m                      the bucket for statistic sets when the query has no stats
       format: FORMAT                  force the log format
+      timestamp-field: NAME           the JSON key records take @timestamp from (default: timestamp, @timestamp, time, ts)
       sink: KIND [ARG] [key=value…]   where datums go (repeatable; default: table)
       query:                          the Insights query follows on the next lines
     See README.md ("Job files") for details.
     """
 
-    static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "query"]
+    static let keys = ["name", "schedule", "source", "sources", "namespace", "metric", "dimension", "timestamp", "period", "sink", "format", "timestamp-field", "query"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -79,7 +82,7 @@ public struct JobFile: Sendable {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         var declared: [String: Int] = [:]
         var name: String? = nil, schedule: Period? = nil, namespace: String? = nil, timestampColumn: String? = nil
-        var period: String? = nil, format: String? = nil
+        var period: String? = nil, format: String? = nil, timestampField: String? = nil
         var sources: [Source] = []
         var metrics: [MetricMapping.Metric] = []
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
@@ -147,6 +150,9 @@ public struct JobFile: Sendable {
                 guard let p = Period.parse(value) else { throw fail(n, "period must look like 30s, 5m, 1h, 1d or 1w") }
                 period = p.description
             case "format": format = value
+            case "timestamp-field":
+                guard !value.isEmpty else { throw fail(n, "timestamp-field needs the name of a JSON key, e.g. 'timestamp-field: eventTime'") }
+                timestampField = value
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
                 guard let spec = SinkSpec.parse(words, line: n) else {
@@ -169,7 +175,7 @@ public struct JobFile: Sendable {
                                     period: period ?? schedule?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
-                       query: query, queryLine: ql, format: format, declarationLines: declared)
+                       query: query, queryLine: ql, format: format, timestampField: timestampField, declarationLines: declared)
     }
 
     /// `Name = column [unit U] [resolution 1|60]` or `Name = statistics(field) …`.

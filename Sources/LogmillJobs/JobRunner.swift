@@ -68,6 +68,8 @@ public struct JobRunner {
 
     public func run(_ job: JobFile) throws -> Outcome {
         let objects = try SourceArguments.list(JobRunner.sources(job))
+        var options = options
+        if let field = job.timestampField { options.scan.timestampField = field }
         let engine = try JobRunner.plan(job, options: options)
         let result = engine.run(objects)
         let end = options.to ?? options.clock.milliseconds()

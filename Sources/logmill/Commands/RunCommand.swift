@@ -23,6 +23,7 @@ enum RunCommand {
             CommonOptions.from,
             OptionSpec("to", value: "TIME", "only records at or before TIME; also the timestamp of datums without a time column"),
             CommonOptions.now, CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.timestampField,
         ],
         examples: [
             "logmill run queries/lambda-max-memory.job",
