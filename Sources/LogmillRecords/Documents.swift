@@ -98,6 +98,7 @@ public final class DocumentDecoder {
     private var stream: [UInt8] = []
     private var group: [UInt8] = []
     private var fields: [Range<Int>] = []
+    private var tokens: [Range<Int>] = []
     /// CSV column positions per input index: time, message, stream, group.
     private var headers: [Int: (time: Int, message: Int, stream: Int?, group: Int?, count: Int)] = [:]
     public private(set) var failures = 0
@@ -159,7 +160,8 @@ public final class DocumentDecoder {
             }
             record.message = unquote(r, fields[h.message], into: &message)
             record.timestamp = csvTime(unquoteView(r, fields[h.time]))
-            if record.timestamp == Record.absent || JSONCursor.tooDeep(record.message) { failures += 1 }
+            let misfit = input.isPositional && !input.positional(record.message, tokens: &tokens).fits
+            if record.timestamp == Record.absent || misfit || JSONCursor.tooDeep(record.message) { failures += 1 }
             if let sc = h.stream, sc < fields.count { record.logStream = unquote(r, fields[sc], into: &stream) }
             if let gc = h.group, gc < fields.count { record.logGroup = unquote(r, fields[gc], into: &group) }
             body(record)

@@ -282,10 +282,12 @@ public final class RecordDecoder {
         return scratch.withUnsafeBytes { $0 }
     }
 
-    /// An event's epoch milliseconds (or a quoted ISO time); nil when unreadable or out of range.
+    /// An event's time as JSON lines read it (ISO-8601, 10-digit epoch seconds, 13-digit epoch ms,
+    /// quoted or not), else any other number as epoch ms as the CLI writes it; nil when unreadable or out of range.
     private func eventTime(_ v: UnsafeRawBufferPointer) -> Int64? {
+        let quoted = v.count >= 2 && v[0] == UInt8(ascii: "\"") && v[v.count - 1] == UInt8(ascii: "\"")
+        if let t = JSONTime.readTime(quoted ? UnsafeRawBufferPointer(rebasing: v[1..<(v.count - 1)]) : v) { return t }
         if let d = Bytes.parseDouble(v) { return Timestamps.fromEpoch(d, unit: 1) }
-        if v.count > 2, v[0] == UInt8(ascii: "\""), let (ms, _) = Timestamps.parseISO8601(v, from: 1) { return ms }
         return nil
     }
 }

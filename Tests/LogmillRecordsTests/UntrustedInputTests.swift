@@ -54,6 +54,9 @@ final class UntrustedInputTests: XCTestCase {
         }
         let (ok, _, _, _) = decode(#"{"timestamp": 1793491258209, "message": "m", "ingestionTime": 1e300}"#, events)
         XCTAssertFalse(ok, "ingestionTime is checked too")
+        // Application logs detected as events (they have timestamp and message) read times as JSON lines do.
+        XCTAssertEqual(decode(#"{"timestamp": 1793491200.25, "message": "m"}"#, events).2, 1_793_491_200_250)
+        XCTAssertEqual(decode(#"{"timestamp": "2026-11-01T02:00:00+02:00", "message": "m"}"#, events).2, 1_793_491_200_000)
     }
 
     func testConsoleCSVTimeOfTwentyDigits() {
@@ -210,6 +213,16 @@ final class UntrustedInputTests: XCTestCase {
         XCTAssertTrue(decode("5 10.0.0.1 1793491200", vpc).0)
         XCTAssertEqual(decode("5 10.0.0.1", vpc).1, .positional)
         XCTAssertEqual(decode("x y z w", InputContext(name: "v", ordinal: 0, format: .plain, logType: .vpcFlow(fields: LogType.vpcDefault, header: false))).1, .positional)
+    }
+
+    func testPositionalMisfitsInConsoleCSVAreCounted() {
+        let d = DocumentDecoder()
+        let vpc = InputContext(name: "c", ordinal: 0, format: .csv, logType: .vpcFlow(fields: LogType.vpcDefault, header: false))
+        let text = "timestamp,message\n1793491200000,2 123456789012 eni-0a1b 10.0.0.1 10.0.0.2 443 50000 6 10 840 1793491200 1793491260 ACCEPT OK\n1793491200000,something else\n"
+        var n = 0
+        bytes(text) { b in n = d.forEachRecord(b, input: vpc, offset: 0) { _ in } }
+        XCTAssertEqual(n, 2)
+        XCTAssertEqual(d.failures, 1)
     }
 
     // MARK: 7. times outside years 0000–9999 render with a sign
