@@ -1,3 +1,4 @@
+import Glibc
 import LogmillTime
 
 /// UTC calendar arithmetic and ISO-8601 parsing on bytes, without Foundation dates.
@@ -115,21 +116,58 @@ public enum JSONTime {
     public enum Found: Equatable { case absent, time(Int64), unreadable }
 
     /// Looks for the first of `keys` (needles `"key"`, in order of preference) at the top level of the
-    /// object starting at `object` in `line`.
+    /// object starting at `object` in `line`. One pass, 16 bytes a step, finds every quote followed by a
+    /// key's first letter; only those are compared with the keys, and only a match is checked for being
+    /// a top-level key. A line without any of the keys costs about as much as counting its newlines.
     public static func find(_ line: UnsafeRawBufferPointer, object: Int, keys: [[UInt8]]) -> Found {
-        for key in keys {
-            var from = object
-            while let p = key.withUnsafeBytes({ Bytes.find($0, in: line, from: from, to: line.count) }) {
-                from = p + 1
+        guard let base = line.baseAddress, !keys.isEmpty else { return .absent }
+        let n = line.count
+        var best = keys.count, bestEnd = 0
+        func candidate(_ p: Int) -> Bool {
+            for k in 0..<best where n - p >= keys[k].count {
+                let key = keys[k]
+                guard key.withUnsafeBytes({ memcmp(base + p, $0.baseAddress!, key.count) == 0 }) else { continue }
                 var c = JSONCursor(line, from: p + key.count)
                 c.skipSpace()
-                guard c.peek() == UInt8(ascii: ":"), isTopLevelKey(line, object: object, at: p) else { continue }
-                c.i += 1
-                c.skipSpace()
-                return value(&c)
+                guard c.peek() == UInt8(ascii: ":"), isTopLevelKey(line, object: object, at: p) else { return false }
+                best = k
+                bestEnd = c.i + 1
+                return k == 0
+            }
+            return false
+        }
+        // The first letters of the keys (the byte after the quote), at most four (the default keys have two).
+        var letters: [UInt8] = []
+        for key in keys where key.count > 1 && !letters.contains(key[1]) { letters.append(key[1]) }
+        if letters.count > 4 {
+            var p = object
+            while let q = Bytes.find(UInt8(ascii: "\""), in: line, from: p, to: n) { if candidate(q) { break }; p = q + 1 }
+        } else {
+            while letters.count < 4 { letters.append(letters[0]) }
+            let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\""))
+            let l0 = SIMD16<UInt8>(repeating: letters[0]), l1 = SIMD16<UInt8>(repeating: letters[1])
+            let l2 = SIMD16<UInt8>(repeating: letters[2]), l3 = SIMD16<UInt8>(repeating: letters[3])
+            var i = object
+            scan: while i + 17 <= n {
+                let a = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+                let b = base.loadUnaligned(fromByteOffset: i + 1, as: SIMD16<UInt8>.self)
+                let hits = (a .== quote) .& ((b .== l0) .| (b .== l1) .| (b .== l2) .| (b .== l3))
+                if any(hits) {
+                    for lane in 0..<16 where hits[lane] { if candidate(i + lane) { break scan } }
+                }
+                i += 16
+            }
+            if best != 0 {
+                while i + 1 < n {
+                    if line[i] == UInt8(ascii: "\""), letters.contains(line[i + 1]), candidate(i) { break }
+                    i += 1
+                }
             }
         }
-        return .absent
+        guard best < keys.count else { return .absent }
+        var c = JSONCursor(line, from: bestEnd)
+        c.skipSpace()
+        return value(&c)
     }
 
     /// Whether a key starts at `at` among the top-level members of the object at `object`.

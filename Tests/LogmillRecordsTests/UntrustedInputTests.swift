@@ -162,6 +162,37 @@ final class UntrustedInputTests: XCTestCase {
         }
     }
 
+    /// The one-pass search finds what a plain search of each key in turn finds, wherever the keys sit.
+    func testTimeKeySearchMatchesAPlainSearch() {
+        func reference(_ line: UnsafeRawBufferPointer, _ keys: [[UInt8]]) -> JSONTime.Found {
+            for key in keys {
+                var from = 1
+                while let p = key.withUnsafeBytes({ Bytes.find($0, in: line, from: from, to: line.count) }) {
+                    from = p + 1
+                    var c = JSONCursor(line, from: p + key.count)
+                    c.skipSpace()
+                    guard c.peek() == UInt8(ascii: ":"), JSONTime.isTopLevelKey(line, object: 0, at: p) else { continue }
+                    c.i += 1
+                    c.skipSpace()
+                    return JSONTime.value(&c)
+                }
+            }
+            return .absent
+        }
+        var rng = SeededRandom(seed: 13)
+        let parts = [#""timestamp":"2026-11-01T00:00:00Z""#, #""@timestamp":"2026-11-01T00:00:01Z""#, #""time":1793491202"#, #""ts":1793491203000"#,
+                     #""tier":"gold""#, #""t":"ts""#, #""nested":{"timestamp":"1999-01-01T00:00:00Z"}"#, #""m":""time": 1""#, #""@t":1"#, #""padding":"xxxxxxxxxxxxxxxxxxx""#]
+        for _ in 0..<2000 {
+            let chosen = (0..<Int.random(in: 0...6, using: &rng)).map { _ in parts[Int.random(in: 0..<parts.count, using: &rng)] }
+            let line = "{" + chosen.joined(separator: ",") + "}"
+            Array(line.utf8).withUnsafeBytes { b in
+                for keys in [InputContext.defaultTimeNeedles, [InputContext.needle("tier")], [InputContext.needle("ts")]] {
+                    XCTAssertEqual(JSONTime.find(b, object: 0, keys: keys), reference(b, keys), line)
+                }
+            }
+        }
+    }
+
     func testNamedTimestampField() {
         let named = InputContext(name: "j", ordinal: 0, format: .jsonLines, timestampField: "eventTime")
         let (ok, _, ts, _) = decode(#"{"timestamp":"1999-01-01T00:00:00Z","eventTime":"2026-11-01T00:00:00Z"}"#, named)
