@@ -14,8 +14,10 @@ public func isGzip(_ bytes: [UInt8]) -> Bool {
     bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-/// Streams the decompressed bytes of a gzip file. Concatenated members are decoded one after another;
-/// a truncated or corrupt member ends the stream with a `DecodeError` after everything before it was returned.
+/// Streams the decompressed bytes of a gzip file. Concatenated members are decoded one after another,
+/// zero padding between or after them skipped whatever its length; a truncated or corrupt member, or
+/// bytes after a member that are neither padding nor a member, end the stream with a `DecodeError`
+/// after everything before them was returned.
 public final class GzipStream: ByteStream {
     private let base: ByteStream
     private let path: String
@@ -67,9 +69,10 @@ public final class GzipStream: ByteStream {
                 return 0
             }
             if !memberOpen {
-                // A new member must start with the gzip magic; anything else is trailing garbage.
+                // Between members: zero padding of any length (tape blocks, preallocated files) is skipped,
+                // across reads; then another member follows or, if anything else does, it is reported.
+                if skipZeroPadding() { continue }
                 let b0 = input.load(fromByteOffset: inputStart, as: UInt8.self)
-                if b0 == 0 && allZero() { finished = true; return 0 } // zero padding after the last member
                 if b0 != 0x1f {
                     finished = true
                     throw DecodeError(path: path, offset: consumed, message: "trailing data after the last gzip member is not gzip")
@@ -104,9 +107,12 @@ public final class GzipStream: ByteStream {
         return produced
     }
 
-    private func allZero() -> Bool {
-        for i in inputStart..<inputEnd where input.load(fromByteOffset: i, as: UInt8.self) != 0 { return false }
-        return true
+    /// Skips zero bytes at the read position; true when the whole buffered input was zeros (read more).
+    private func skipZeroPadding() -> Bool {
+        let start = inputStart
+        while inputStart < inputEnd, input.load(fromByteOffset: inputStart, as: UInt8.self) == 0 { inputStart += 1 }
+        consumed += inputStart - start
+        return inputStart == inputEnd
     }
 }
 

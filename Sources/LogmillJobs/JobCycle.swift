@@ -116,7 +116,7 @@ public struct JobCycle {
         let listed = try SourceArguments.list(JobRunner.sources(job))
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
         report.notes += plan.notes
-        var scanOptions = options
+        var scanOptions = JobRunner.options(options, for: job)
         let previousEvents = scanOptions.scan.events
         scanOptions.scan.events = { e in
             if case .read = e { FaultPoint.hit("scan") }

@@ -37,6 +37,8 @@ public struct JobFile: Sendable {
     /// The line on which the query text starts, so query errors point into the job file.
     public var queryLine: Int
     public var format: String?
+    /// `timestamp-field: NAME`: the top-level key JSON lines take `@timestamp` from.
+    public var timestampField: String? = nil
     /// The line each metric, dimension and the timestamp column were declared on, for errors found
     /// later (when the query's columns are known): `metric:NAME`, `dimension:NAME`, `timestamp`.
     public var declarationLines: [String: Int] = [:]
@@ -94,13 +96,14 @@ public struct JobFile: Sendable {
       timestamp: column               the column giving each datum's time (default: the bin() column)
       period: 5m                      the bucket for statistic sets when the query has no stats
       format: FORMAT                  force the log format
+      timestamp-field: NAME           the JSON key records take @timestamp from (default: timestamp, @timestamp, time, ts)
       sink: KIND [ARG] [key=value…]   where datums go (repeatable; default: table)
       query:                          the Insights query follows on the next lines
     See README.md ("Job files") for details.
     """
 
     static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "namespace", "metric", "dimension",
-                       "timestamp", "period", "sink", "format", "query"]
+                       "timestamp", "timestamp-field", "period", "sink", "format", "query"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -115,7 +118,7 @@ public struct JobFile: Sendable {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         var declared: [String: Int] = [:]
         var name: String? = nil, schedule: Schedule? = nil, namespace: String? = nil, timestampColumn: String? = nil
-        var period: String? = nil, format: String? = nil
+        var period: String? = nil, format: String? = nil, timestampField: String? = nil
         var start: Int64? = nil, settle: Period? = nil
         var late = LatePolicy.drop, inDoubt = InDoubtPolicy.resend
         var sources: [Source] = []
@@ -201,6 +204,9 @@ public struct JobFile: Sendable {
             case "in-doubt":
                 guard let d = InDoubtPolicy(rawValue: value) else { throw fail(n, "in-doubt must be one of: \(InDoubtPolicy.allCases.map(\.rawValue).joined(separator: ", "))") }
                 inDoubt = d
+            case "timestamp-field":
+                guard !value.isEmpty else { throw fail(n, "timestamp-field needs the name of a JSON key, e.g. 'timestamp-field: eventTime'") }
+                timestampField = value
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
                 guard let spec = SinkSpec.parse(words, line: n) else {
@@ -223,7 +229,7 @@ public struct JobFile: Sendable {
                                     period: period ?? schedule?.period?.description ?? "5m")
         return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
-                       query: query, queryLine: ql, format: format, declarationLines: declared,
+                       query: query, queryLine: ql, format: format, timestampField: timestampField, declarationLines: declared,
                        start: start, settle: settle, late: late, inDoubt: inDoubt)
     }
 

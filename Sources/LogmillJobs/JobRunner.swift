@@ -57,6 +57,13 @@ public struct JobRunner {
         }
     }
 
+    /// Query options with what the job file sets for reading (its timestamp field).
+    public static func options(_ base: QueryOptions, for job: JobFile) -> QueryOptions {
+        var options = base
+        if let field = job.timestampField { options.scan.timestampField = field }
+        return options
+    }
+
     /// The job's sources, with paths relative to the job file's folder.
     public static func sources(_ job: JobFile) -> [any ObjectSource] {
         let base = job.folder
@@ -68,6 +75,7 @@ public struct JobRunner {
 
     public func run(_ job: JobFile) throws -> Outcome {
         let objects = try SourceArguments.list(JobRunner.sources(job))
+        let options = JobRunner.options(options, for: job)
         let engine = try JobRunner.plan(job, options: options)
         let result = engine.run(objects)
         let end = options.to ?? options.clock.milliseconds()

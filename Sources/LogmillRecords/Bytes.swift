@@ -40,27 +40,30 @@ public enum Bytes {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
-    /// Number of `\n` bytes in the buffer, 16 bytes per step (compare, then subtract the all-ones mask).
-    public static func countNewlines(_ buf: UnsafeRawBufferPointer) -> Int {
+    /// Number of `\n` bytes in the buffer.
+    public static func countNewlines(_ buf: UnsafeRawBufferPointer) -> Int { count(0x0a, in: buf) }
+
+    /// Number of `byte`s in the buffer, 16 bytes per step (compare, then subtract the all-ones mask).
+    public static func count(_ byte: UInt8, in buf: UnsafeRawBufferPointer) -> Int {
         guard let base = buf.baseAddress else { return 0 }
         let n = buf.count
         var count = 0
         var i = 0
-        let newline = SIMD16<Int8>(repeating: 0x0a)
+        let target = SIMD16<Int8>(repeating: Int8(bitPattern: byte))
         while i + 16 <= n {
             // Lane counters hold at most 127 before they would overflow: fold them in every 127 steps.
             var lanes = SIMD16<Int8>(repeating: 0)
             var steps = 0
             while steps < 127 && i + 16 <= n {
                 let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-                lanes &-= unsafeBitCast(v .== newline, to: SIMD16<Int8>.self)
+                lanes &-= unsafeBitCast(v .== target, to: SIMD16<Int8>.self)
                 i += 16
                 steps += 1
             }
             count += Int(SIMD16<Int16>(truncatingIfNeeded: lanes).wrappedSum())
         }
         while i < n {
-            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0a { count += 1 }
+            if base.load(fromByteOffset: i, as: UInt8.self) == byte { count += 1 }
             i += 1
         }
         return count

@@ -64,29 +64,31 @@ public enum RecordFraming {
         return j < to && b[j] == UInt8(ascii: ",")
     }
 
-    /// Calls `body` with the range of every complete top-level JSON value in `buf[from..<to]`.
-    public static func forEachJSONDocument(_ b: UnsafeRawBufferPointer, from: Int, to: Int, _ body: (Range<Int>) -> Void) {
-        var i = from
+    /// Calls `body` with the range of every complete top-level JSON value in `buf[from..<to]`. Returns
+    /// where an unfinished last value starts (the input was cut inside it), or nil.
+    @discardableResult
+    public static func forEachJSONDocument(_ b: UnsafeRawBufferPointer, from: Int, to: Int, _ body: (Range<Int>) -> Void) -> Int? {
         var depth = 0
         var start = -1
-        var inString = false
-        while i < to {
-            let c = b[i]
-            if inString {
-                if c == 0x5c { i += 2; continue }
-                if c == UInt8(ascii: "\"") { inString = false }
-            } else if c == UInt8(ascii: "\"") {
-                inString = true
-            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+        JSONCursor.forEachBracket(b, from: from, to: to) { i, opens in
+            if opens {
                 if depth == 0 { start = i }
                 depth += 1
-            } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+            } else {
                 depth -= 1
                 if depth == 0 && start >= 0 { body(start..<(i + 1)); start = -1 }
                 if depth < 0 { depth = 0 }
             }
-            i += 1
+            return true
         }
+        return depth > 0 && start >= 0 ? start : nil
+    }
+
+    /// Where an input of a JSON document format that ends at `to` was cut inside a document (the
+    /// document's start), or nil when its last document is complete.
+    public static func unfinishedDocument(_ format: LogFormat, _ b: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard format == .cloudtrail || format == .subscription else { return nil }
+        return forEachJSONDocument(b, from: from, to: to) { _ in }
     }
 }
 
@@ -96,6 +98,7 @@ public final class DocumentDecoder {
     private var stream: [UInt8] = []
     private var group: [UInt8] = []
     private var fields: [Range<Int>] = []
+    private var tokens: [Range<Int>] = []
     /// CSV column positions per input index: time, message, stream, group.
     private var headers: [Int: (time: Int, message: Int, stream: Int?, group: Int?, count: Int)] = [:]
     public private(set) var failures = 0
@@ -109,8 +112,13 @@ public final class DocumentDecoder {
         case .csv: return csvRecords(block, input, offset, body)
         case .cloudtrail, .subscription:
             var n = 0
-            RecordFraming.forEachJSONDocument(block, from: 0, to: block.count) { r in
+            let cut = RecordFraming.forEachJSONDocument(block, from: 0, to: block.count) { r in
                 n += document(UnsafeRawBufferPointer(rebasing: block[r]), input.format, offset + r.lowerBound, body)
+            }
+            if let cut {
+                // The input ends inside a document (a truncated file): read its complete records and
+                // count the cut one. The scan reports where it was cut.
+                n += document(UnsafeRawBufferPointer(rebasing: block[cut...]), input.format, offset + cut, body)
             }
             return n
         default: return 0
@@ -152,7 +160,8 @@ public final class DocumentDecoder {
             }
             record.message = unquote(r, fields[h.message], into: &message)
             record.timestamp = csvTime(unquoteView(r, fields[h.time]))
-            if record.timestamp == Record.absent { failures += 1 }
+            let misfit = input.isPositional && !input.positional(record.message, tokens: &tokens).fits
+            if record.timestamp == Record.absent || misfit || JSONCursor.tooDeep(record.message) { failures += 1 }
             if let sc = h.stream, sc < fields.count { record.logStream = unquote(r, fields[sc], into: &stream) }
             if let gc = h.group, gc < fields.count { record.logGroup = unquote(r, fields[gc], into: &group) }
             body(record)
@@ -230,11 +239,12 @@ public final class DocumentDecoder {
         return out.withUnsafeBytes { $0 }
     }
 
-    /// Epoch milliseconds (or seconds), a spreadsheet-rounded number, or an ISO time.
+    /// Epoch milliseconds (or seconds), a spreadsheet-rounded number, or an ISO time; absent when
+    /// unreadable or outside `Timestamps.validRange`.
     private func csvTime(_ v: UnsafeRawBufferPointer) -> Int64 {
         if let (ms, _) = Timestamps.parseISO8601(v) { return ms }
         guard let d = Bytes.parseDouble(v) else { return Record.absent }
-        return d < 1e11 ? Int64(d * 1000) : Int64(d)
+        return Timestamps.fromEpoch(d, unit: abs(d) < 1e11 ? 1000 : 1) ?? Record.absent
     }
 
     // MARK: JSON documents
@@ -246,20 +256,25 @@ public final class DocumentDecoder {
         c.i += 1
         var count = 0
         var eventsRange: Range<Int>? = nil
+        var malformed = false
         stream.removeAll(keepingCapacity: true)
         group.removeAll(keepingCapacity: true)
         while true {
             c.skipSpace()
             if c.peek() == UInt8(ascii: "}") { break }
-            guard let (k, _) = c.scanString() else { failures += 1; return count }
+            guard let (k, _) = c.scanString() else { malformed = true; break }
             c.skipSpace()
-            guard c.peek() == UInt8(ascii: ":") else { failures += 1; return count }
+            guard c.peek() == UInt8(ascii: ":") else { malformed = true; break }
             c.i += 1
             c.skipSpace()
             let key = String(decoding: doc[k], as: UTF8.self)
             let vStart = c.i
             if (key == "Records" && format == .cloudtrail) || (key == "logEvents" && format == .subscription) {
-                guard c.skipValue() else { failures += 1; return count }
+                guard c.skipValue() else {
+                    // Cut inside the events: read those that are complete.
+                    eventsRange = vStart..<doc.count
+                    break
+                }
                 eventsRange = vStart..<c.i
             } else if format == .subscription && (key == "logGroup" || key == "logStream"), let (r, esc) = c.scanString() {
                 if key == "logGroup" {
@@ -268,12 +283,14 @@ public final class DocumentDecoder {
                     if esc { JSONCursor.unescape(doc, r, into: &stream) } else { stream.append(contentsOf: doc[r]) }
                 }
             } else {
-                guard c.skipValue() else { failures += 1; return count }
+                guard c.skipValue() else { malformed = true; break }
             }
             c.skipSpace()
             if c.peek() == UInt8(ascii: ",") { c.i += 1 }
         }
-        guard let events = eventsRange else { failures += 1; return 0 }
+        // A malformed (or cut) document still gives the complete events it holds, and counts once.
+        if malformed || eventsRange == nil { failures += 1 }
+        guard let events = eventsRange else { return 0 }
         var e = JSONCursor(doc, from: events.lowerBound, to: events.upperBound)
         guard e.peek() == UInt8(ascii: "[") else { failures += 1; return 0 }
         e.i += 1
@@ -286,14 +303,16 @@ public final class DocumentDecoder {
             var record = Record()
             record.line = item
             record.offset = offset + s
+            var ok = true
             if format == .cloudtrail {
                 record.message = item
-                record.timestamp = eventTime(item)
+                (record.timestamp, ok) = eventTime(item)
             } else {
-                subscriptionEvent(item, &record)
+                ok = subscriptionEvent(item, &record)
                 record.logGroup = group.isEmpty ? nil : group.withUnsafeBytes { $0 }
                 record.logStream = stream.isEmpty ? nil : stream.withUnsafeBytes { $0 }
             }
+            if !ok || JSONCursor.tooDeep(record.message) { failures += 1 }
             body(record)
             count += 1
             e.skipSpace()
@@ -302,29 +321,32 @@ public final class DocumentDecoder {
         return count
     }
 
-    private func eventTime(_ item: UnsafeRawBufferPointer) -> Int64 {
-        guard let k = Bytes.find(UnsafeRawBufferPointer(staticString: "\"eventTime\""), in: item, from: 0, to: item.count) else { return Record.absent }
+    /// A CloudTrail event's `eventTime`, and false when it is present but unreadable or out of range.
+    private func eventTime(_ item: UnsafeRawBufferPointer) -> (Int64, Bool) {
+        guard let k = Bytes.find(UnsafeRawBufferPointer(staticString: "\"eventTime\""), in: item, from: 0, to: item.count) else { return (Record.absent, true) }
         var c = JSONCursor(item, from: k + 11)
         c.skipSpace()
-        guard c.peek() == UInt8(ascii: ":") else { return Record.absent }
+        guard c.peek() == UInt8(ascii: ":") else { return (Record.absent, true) }
         c.i += 1
         c.skipSpace()
-        guard let (r, _) = c.scanString(), let (ms, _) = Timestamps.parseISO8601(UnsafeRawBufferPointer(rebasing: item[r])) else { return Record.absent }
-        return ms
+        guard let (r, _) = c.scanString(), let (ms, _) = Timestamps.parseISO8601(UnsafeRawBufferPointer(rebasing: item[r])) else { return (Record.absent, false) }
+        return (ms, true)
     }
 
-    private func subscriptionEvent(_ item: UnsafeRawBufferPointer, _ record: inout Record) {
+    /// Reads one subscription event into `record`; false when it is malformed or its time unreadable.
+    private func subscriptionEvent(_ item: UnsafeRawBufferPointer, _ record: inout Record) -> Bool {
         var c = JSONCursor(item)
         c.skipSpace()
-        guard c.peek() == UInt8(ascii: "{") else { failures += 1; record.message = item; return }
-        c.i += 1
         record.message = item
+        guard c.peek() == UInt8(ascii: "{") else { return false }
+        c.i += 1
+        var ok = true
         while true {
             c.skipSpace()
-            guard let ch = c.peek(), ch != UInt8(ascii: "}") else { return }
-            guard let (k, _) = c.scanString() else { failures += 1; return }
+            guard let ch = c.peek(), ch != UInt8(ascii: "}") else { return ok }
+            guard let (k, _) = c.scanString() else { return false }
             c.skipSpace()
-            guard c.peek() == UInt8(ascii: ":") else { failures += 1; return }
+            guard c.peek() == UInt8(ascii: ":") else { return false }
             c.i += 1
             c.skipSpace()
             let key = UnsafeRawBufferPointer(rebasing: item[k])
@@ -338,9 +360,13 @@ public final class DocumentDecoder {
                     record.message = UnsafeRawBufferPointer(rebasing: item[r])
                 }
             } else {
-                guard c.skipValue() else { failures += 1; return }
-                if key.count == 9 && Bytes.hasPrefix(key, "timestamp"), let d = Bytes.parseDouble(UnsafeRawBufferPointer(rebasing: item[vs..<c.i])) {
-                    record.timestamp = Int64(d)
+                guard c.skipValue() else { return false }
+                if key.count == 9 && Bytes.hasPrefix(key, "timestamp") {
+                    if let d = Bytes.parseDouble(UnsafeRawBufferPointer(rebasing: item[vs..<c.i])), let t = Timestamps.fromEpoch(d, unit: 1) {
+                        record.timestamp = t
+                    } else {
+                        ok = false
+                    }
                 }
             }
             c.skipSpace()

@@ -18,6 +18,50 @@ public struct JSONCursor {
 
     @inline(__always) public func peek() -> UInt8? { i < end ? buf[i] : nil }
 
+    /// The deepest nesting of objects and arrays logmill walks (flattening, documents); a record
+    /// nested deeper is counted as malformed and read as a plain message, and no walk recurses past it.
+    public static let maxDepth = 512
+
+    /// Whether `b`, when it is JSON (starts with `{` or `[`), nests deeper than `maxDepth`. Only a
+    /// message holding more than `maxDepth` opening brackets is walked, so ordinary lines cost a count.
+    public static func tooDeep(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard b.count > maxDepth else { return false }
+        var i = 0
+        while i < b.count, Bytes.isSpace(b[i]) { i += 1 }
+        guard i < b.count, b[i] == UInt8(ascii: "{") || b[i] == UInt8(ascii: "["),
+              Bytes.count(UInt8(ascii: "{"), in: b) + Bytes.count(UInt8(ascii: "["), in: b) > maxDepth else { return false }
+        var depth = 0
+        var deep = false
+        forEachBracket(b, from: i, to: b.count) { _, opens in
+            depth += opens ? 1 : -1
+            deep = depth > maxDepth
+            return !deep
+        }
+        return deep
+    }
+
+    /// Calls `body` with the index of every `{`, `[`, `}` and `]` outside strings in `b[from..<to]` and
+    /// whether it opens; stops when `body` returns false. Iterative, so any nesting is safe.
+    @inline(__always)
+    public static func forEachBracket(_ b: UnsafeRawBufferPointer, from: Int, to: Int, _ body: (Int, Bool) -> Bool) {
+        var i = from
+        var inString = false
+        while i < to {
+            let c = b[i]
+            if inString {
+                if c == 0x5c { i += 2; continue }
+                if c == UInt8(ascii: "\"") { inString = false }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                if !body(i, true) { return }
+            } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                if !body(i, false) { return }
+            }
+            i += 1
+        }
+    }
+
     /// Scans a string starting at the opening quote. Returns the content range and whether it holds escapes.
     public mutating func scanString() -> (range: Range<Int>, escaped: Bool)? {
         guard i < end, buf[i] == UInt8(ascii: "\"") else { return nil }
@@ -146,8 +190,9 @@ public enum FieldKind: UInt8, Sendable {
 /// strings live in a reused arena, other values point into the record's bytes.
 public final class FieldTable {
     public struct Entry {
-        var nameStart: Int32
-        var nameCount: Int32
+        // Offsets into the arena as Int: a record may be larger than Int32 counts (--max-record-size up to 16g).
+        var nameStart: Int
+        var nameCount: Int
         var valueStart: Int
         var valueCount: Int
         var inArena: Bool
@@ -179,7 +224,7 @@ public final class FieldTable {
     public func withEntry<R>(_ index: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, FieldKind) -> R) -> R {
         let e = entries[index]
         return arena.withUnsafeBytes { a in
-            let name = UnsafeRawBufferPointer(rebasing: a[Int(e.nameStart)..<Int(e.nameStart + e.nameCount)])
+            let name = UnsafeRawBufferPointer(rebasing: a[e.nameStart..<(e.nameStart + e.nameCount)])
             let value = e.inArena ? UnsafeRawBufferPointer(rebasing: a[e.valueStart..<(e.valueStart + e.valueCount)])
                                   : UnsafeRawBufferPointer(rebasing: source[e.valueStart..<(e.valueStart + e.valueCount)])
             return body(name, value, e.kind)
@@ -191,9 +236,9 @@ public final class FieldTable {
     public func lookup<R>(_ name: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, FieldKind) -> R) -> R? {
         for idx in entries.indices {
             let e = entries[idx]
-            guard Int(e.nameCount) == name.count else { continue }
+            guard e.nameCount == name.count else { continue }
             let hit: R? = arena.withUnsafeBytes { a in
-                guard name.count == 0 || memcmp(a.baseAddress! + Int(e.nameStart), name.baseAddress!, name.count) == 0 else { return nil }
+                guard name.count == 0 || memcmp(a.baseAddress! + e.nameStart, name.baseAddress!, name.count) == 0 else { return nil }
                 let value = e.inArena ? UnsafeRawBufferPointer(rebasing: a[e.valueStart..<(e.valueStart + e.valueCount)])
                                       : UnsafeRawBufferPointer(rebasing: source[e.valueStart..<(e.valueStart + e.valueCount)])
                 return body(value, e.kind)
@@ -224,12 +269,13 @@ public final class FieldTable {
         if entries.count >= FieldTable.fieldLimit { truncated = true; return }
         let ns = arena.count
         arena.append(contentsOf: path)
-        entries.append(Entry(nameStart: Int32(ns), nameCount: Int32(path.count), valueStart: valueStart, valueCount: valueCount, inArena: inArena, kind: kind))
+        entries.append(Entry(nameStart: ns, nameCount: path.count, valueStart: valueStart, valueCount: valueCount, inArena: inArena, kind: kind))
     }
 
     private func flattenValue(_ cur: inout JSONCursor, _ path: inout [UInt8], depth: Int, topLevel: Bool = false) -> Bool {
         cur.skipSpace()
-        guard let c = cur.peek(), depth < 64 else { return false }
+        guard let c = cur.peek() else { return false }
+        if (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) && depth >= JSONCursor.maxDepth { return false }   // bounded recursion
         switch c {
         case UInt8(ascii: "{"):
             cur.i += 1

@@ -25,6 +25,19 @@ public enum LogType: Sendable, Equatable {
                                    "target_port_list", "target_status_code_list", "classification", "classification_reason",
                                    "conn_trace_id"]
 
+    /// The type's name in reports.
+    public var name: String {
+        switch self {
+        case .generic: return "plain"
+        case .vpcFlow: return "VPC flow log"
+        case .s3Access: return "S3 access log"
+        case .alb: return "ALB access log"
+        }
+    }
+
+    /// The `type` values of ALB log entries.
+    static let albTypes: [StaticString] = ["http", "https", "h2", "grpcs", "ws", "wss"]
+
     /// The VPC flow-log field name Insights uses for a header word (`srcaddr` → `srcAddr`, `log-status` → `logStatus`).
     public static func vpcFieldName(_ word: String) -> String {
         let special = ["srcaddr": "srcAddr", "dstaddr": "dstAddr", "srcport": "srcPort", "dstport": "dstPort",
@@ -68,7 +81,51 @@ public enum PositionalFields {
         }
     }
 
-    /// Detects a positional log type from the first messages of an input.
+    /// Whether a message fits a positional log type, and its own time.
+    public struct Check {
+        /// The message has the shape of the type (else it is read as a plain message).
+        public var fits: Bool
+        /// S3's bracketed time, ALB's `time`, a VPC flow record's `start`, when readable and in range.
+        public var time: Int64?
+        /// The type has a time field here but it cannot be read or is out of range.
+        public var timeUnreadable: Bool
+    }
+
+    /// Checks a tokenized message against `type`: the minimal shape detection also relies on (VPC flow:
+    /// the header's field count, or a numeric version and an `eni-` interface or 12-digit account among 14
+    /// or more fields; S3: 17 or more fields, a bracketed time and a known operation; ALB: one of the ALB
+    /// types, an ISO time in field 2 and 12 or more fields), then reads its time.
+    public static func check(_ type: LogType, _ m: UnsafeRawBufferPointer, _ tokens: [Range<Int>]) -> Check {
+        func view(_ k: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: m[tokens[k]]) }
+        func prefix(_ k: Int, _ p: StaticString) -> Bool { Bytes.hasPrefix(view(k), p) }
+        let misfit = Check(fits: false, time: nil, timeUnreadable: false)
+        switch type {
+        case .generic:
+            return Check(fits: true, time: nil, timeUnreadable: false)
+        case .vpcFlow(let fields, let header):
+            if header { guard tokens.count == fields.count else { return misfit } }
+            else {
+                guard tokens.count >= 14, !tokens[0].isEmpty, view(0).allSatisfy(Bytes.isDigit),
+                      prefix(2, "eni-") || tokens[1].count == 12 else { return misfit }
+            }
+            guard let k = fields.firstIndex(of: "startTime"), k < tokens.count else { return Check(fits: true, time: nil, timeUnreadable: false) }
+            if tokens[k].count == 1 && m[tokens[k].lowerBound] == UInt8(ascii: "-") { return Check(fits: true, time: nil, timeUnreadable: false) }
+            let t = Bytes.parseDouble(view(k)).flatMap { Timestamps.fromEpoch($0, unit: 1000) }
+            return Check(fits: true, time: t, timeUnreadable: t == nil)
+        case .s3Access:
+            guard tokens.count >= 17, tokens[2].lowerBound > 0, m[tokens[2].lowerBound - 1] == UInt8(ascii: "["),
+                  prefix(6, "REST.") || prefix(6, "WEBSITE.") || prefix(6, "BATCH.") || prefix(6, "S3.") else { return misfit }
+            let t = s3Time(view(2))
+            return Check(fits: true, time: t, timeUnreadable: t == nil)
+        case .alb:
+            guard tokens.count >= 12, LogType.albTypes.contains(where: { Bytes.equal(view(0), UnsafeRawBufferPointer(staticString: $0)) }),
+                  let (t, end) = Timestamps.parseISO8601(view(1)), end == tokens[1].count else { return misfit }
+            return Check(fits: true, time: t, timeUnreadable: false)
+        }
+    }
+
+    /// Detects a positional log type from the first messages of an input: a VPC flow header line, or
+    /// the type most of them fit (`check`).
     public static func detect(_ messages: [UnsafeRawBufferPointer]) -> LogType {
         guard let first = messages.first else { return .generic }
         var tokens: [Range<Int>] = []
@@ -77,22 +134,15 @@ public enum PositionalFields {
         if tokens.count >= 3, text(first, tokens[0]) == "version", tokens.contains(where: { text(first, $0) == "srcaddr" || text(first, $0) == "interface-id" }) {
             return .vpcFlow(fields: tokens.map { LogType.vpcFieldName(text(first, $0)) }, header: true)
         }
+        let candidates: [LogType] = [.vpcFlow(fields: LogType.vpcDefault, header: false), .s3Access, .alb]
         var votes = [0, 0, 0]
         for m in messages.prefix(20) {
             tokenize(m, into: &tokens)
-            if tokens.count >= 14, text(m, tokens[0]).allSatisfy(\.isNumber), text(m, tokens[2]).hasPrefix("eni-") || text(m, tokens[1]).count == 12 {
-                votes[0] += 1
-            } else if tokens.count >= 17, tokens[2].lowerBound > 0, m[tokens[2].lowerBound - 1] == UInt8(ascii: "["),
-                      text(m, tokens[6]).hasPrefix("REST.") || text(m, tokens[6]).hasPrefix("WEBSITE.") || text(m, tokens[6]).hasPrefix("BATCH.") || text(m, tokens[6]).hasPrefix("S3.") {
-                votes[1] += 1
-            } else if tokens.count >= 12, ["http", "https", "h2", "grpcs", "ws", "wss"].contains(text(m, tokens[0])),
-                      Timestamps.parseISO8601(UnsafeRawBufferPointer(rebasing: m[tokens[1]])) != nil {
-                votes[2] += 1
-            }
+            if let k = candidates.firstIndex(where: { check($0, m, tokens).fits }) { votes[k] += 1 }
         }
         let best = votes.enumerated().max { $0.element < $1.element }!
         guard best.element * 2 > min(messages.count, 20) else { return .generic }
-        return [LogType.vpcFlow(fields: LogType.vpcDefault, header: false), .s3Access, .alb][best.offset]
+        return candidates[best.offset]
     }
 
     /// Parses S3's `06/Feb/2026:00:00:38 +0000` into epoch milliseconds.
@@ -110,8 +160,9 @@ public enum PositionalFields {
         if b.count >= 26, b[20] == 0x20, let oh = num(22, 2), let om = num(24, 2) {
             offset = (oh * 60 + om) * (b[21] == UInt8(ascii: "-") ? -1 : 1)
         }
+        guard d >= 1, d <= 31, h <= 23, m <= 59, s <= 60 else { return nil }
         let days = Timestamps.daysFromCivil(y, mi + 1, d)
-        return Int64(((days * 24 + h) * 60 + m) * 60 + s - offset * 60) * 1000
+        return Timestamps.checked(Int64(((days * 24 + h) * 60 + m) * 60 + s - offset * 60) * 1000)
     }
 }
 
@@ -119,6 +170,8 @@ extension FieldTable {
     /// Fills the table with the positional fields of `type`. A `-` value is a missing field.
     public func fillPositional(_ type: LogType, names: [[UInt8]], tokens: inout [Range<Int>]) {
         PositionalFields.tokenize(source, into: &tokens)
+        // A line that does not fit the type (an NLB line among ALB lines) has no positional fields.
+        guard PositionalFields.check(type, source, tokens).fits else { return }
         var values: [Range<Int>] = tokens
         if type == .alb, values.count > 12 {
             // client:port and target:port become two fields each; the quoted request becomes verb, url, protocol.

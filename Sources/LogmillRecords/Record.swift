@@ -43,7 +43,16 @@ public final class InputContext: Sendable {
     /// `logType != .generic`, computed once: the hot path asks per line.
     public let isPositional: Bool
 
-    public init(name: String, ordinal: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic) {
+    /// The top-level keys a JSON line's `@timestamp` is read from, in order of preference, as the
+    /// needles `"key"`: `timestampField` alone when one is named, else `timestamp`, `@timestamp`, `time`, `ts`.
+    public let timeKeys: [[UInt8]]
+    public static let defaultTimeKeys = ["timestamp", "@timestamp", "time", "ts"]
+    public static let defaultTimeNeedles = defaultTimeKeys.map(needle)
+    static func needle(_ key: String) -> [UInt8] { Array("\"\(key)\"".utf8) }
+
+    public init(name: String, ordinal: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic,
+                timestampField: String? = nil) {
+        timeKeys = timestampField.map { [InputContext.needle($0)] } ?? InputContext.defaultTimeNeedles
         self.name = name
         self.ordinal = ordinal
         self.format = format
@@ -59,23 +68,11 @@ public final class InputContext: Sendable {
         }
     }
 
-    /// The time of a positional record without a leading timestamp: S3's bracketed time, ALB's
-    /// `time`, a VPC flow record's `start`.
-    public func positionalTimestamp(_ m: UnsafeRawBufferPointer, tokens: inout [Range<Int>]) -> Int64? {
-        switch logType {
-        case .generic: return nil
-        case .s3Access:
-            guard let open = Bytes.find(UInt8(ascii: "["), in: m, from: 0, to: m.count) else { return nil }
-            return PositionalFields.s3Time(UnsafeRawBufferPointer(rebasing: m[(open + 1)...]))
-        case .alb:
-            guard let sp = Bytes.find(0x20, in: m, from: 0, to: m.count) else { return nil }
-            return Timestamps.parseISO8601(m, from: sp + 1)?.ms
-        case .vpcFlow(let fields, _):
-            guard let k = fields.firstIndex(of: "startTime") else { return nil }
-            PositionalFields.tokenize(m, into: &tokens)
-            guard k < tokens.count, let v = Bytes.parseDouble(UnsafeRawBufferPointer(rebasing: m[tokens[k]])) else { return nil }
-            return Int64(v) * 1000
-        }
+    /// Checks a positional message against its log type (`PositionalFields.check`) and reads its own
+    /// time: S3's bracketed time, ALB's `time`, a VPC flow record's `start`.
+    public func positional(_ m: UnsafeRawBufferPointer, tokens: inout [Range<Int>]) -> PositionalFields.Check {
+        PositionalFields.tokenize(m, into: &tokens)
+        return PositionalFields.check(logType, m, tokens)
     }
 
     /// Whether a line is the header line of its log type (VPC flow logs delivered to S3 start with one).
@@ -103,6 +100,19 @@ public struct Record {
 
 /// Decodes lines into records for one format, reusing its buffers (one decoder per worker).
 public final class RecordDecoder {
+    /// Why the last `decode` returned false.
+    public enum Problem: Sendable {
+        /// The line does not have the shape of its format.
+        case format
+        /// A time field is present but unreadable or outside `Timestamps.validRange`.
+        case time
+        /// The message does not fit its input's positional log type (an NLB line among ALB lines).
+        case positional
+        /// The message is JSON nested deeper than `JSONCursor.maxDepth`.
+        case depth
+    }
+    public private(set) var problem = Problem.format
+    private var tokens: [Range<Int>] = []
     private var messageScratch: [UInt8] = []
     private var streamScratch: [UInt8] = []
     private var groupScratch: [UInt8] = []
@@ -116,9 +126,44 @@ public final class RecordDecoder {
         messageScratch.reserveCapacity(4096)
     }
 
-    /// Decodes `line` (without its newline). Returns false when the line does not fit `format`;
-    /// the record then holds the raw line as its message so it can still be queried.
-    public func decode(_ lineIn: UnsafeRawBufferPointer, format: LogFormat, offset: Int) -> Bool {
+    /// What a failed `decode` of `input` means, for the parse-failure samples.
+    public func describeProblem(_ input: InputContext) -> String {
+        switch problem {
+        case .format: return "not a \(input.format.rawValue) line"
+        case .time: return "a time that cannot be read or lies outside years 0000-9999 (read without @timestamp)"
+        case .positional: return "does not fit the \(input.logType.name) format (read as a plain message)"
+        case .depth: return "JSON nested deeper than \(JSONCursor.maxDepth) levels"
+        }
+    }
+
+    /// Decodes a line of `input`: its format, the JSON-lines time keys, and its positional log type
+    /// (a line that does not fit the type is read as a plain message). Returns false, with `problem`
+    /// set, when the line does not fit or a time in it cannot be read; the record is still usable.
+    public func decode(_ line: UnsafeRawBufferPointer, input: InputContext, offset: Int) -> Bool {
+        var ok = decode(line, format: input.format, offset: offset, timeKeys: input.timeKeys)
+        if input.isPositional {
+            let c = input.positional(record.message, tokens: &tokens)
+            if !c.fits {
+                if ok { problem = .positional; ok = false }
+            } else if record.timestamp == Record.absent {
+                if let t = c.time { record.timestamp = t } else if c.timeUnreadable && ok { problem = .time; ok = false }
+            }
+        }
+        return ok
+    }
+
+    /// Decodes `line` (without its newline). Returns false when the line does not fit `format`, or a
+    /// time in it cannot be read (`problem` says which); the record then holds the raw line (or the
+    /// message it found) so it can still be queried. JSON lines take `@timestamp` from `timeKeys`.
+    public func decode(_ lineIn: UnsafeRawBufferPointer, format: LogFormat, offset: Int,
+                       timeKeys: [[UInt8]] = InputContext.defaultTimeNeedles) -> Bool {
+        problem = .format
+        let ok = decodeFormat(lineIn, format: format, timeKeys: timeKeys, offset: offset)
+        if ok && JSONCursor.tooDeep(record.message) { problem = .depth; return false }
+        return ok
+    }
+
+    private func decodeFormat(_ lineIn: UnsafeRawBufferPointer, format: LogFormat, timeKeys: [[UInt8]], offset: Int) -> Bool {
         var line = lineIn
         if line.count > 0, line[line.count - 1] == 0x0d { line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)]) }
         record.line = line
@@ -150,7 +195,12 @@ public final class RecordDecoder {
             record.message = line
             var c = JSONCursor(line)
             c.skipSpace()
-            return c.peek() == UInt8(ascii: "{") || line.count == 0
+            guard c.peek() == UInt8(ascii: "{") else { return line.count == 0 }
+            switch JSONTime.find(line, object: c.i, keys: timeKeys) {
+            case .absent: return true
+            case .time(let t): record.timestamp = t; return true
+            case .unreadable: problem = .time; return false
+            }
         case .cliEvents:
             return decodeEvent(line)
         case .csv, .cloudtrail, .subscription:
@@ -184,6 +234,7 @@ public final class RecordDecoder {
         guard c.peek() == UInt8(ascii: "{") else { return line.count == 0 }
         c.i += 1
         var sawMessage = false
+        var timeUnreadable = false
         while true {
             c.skipSpace()
             if c.peek() == UInt8(ascii: "}") { break }
@@ -200,10 +251,10 @@ public final class RecordDecoder {
                 sawMessage = true
             } else if key.count == 9 && Bytes.hasPrefix(key, "timestamp") {
                 guard c.skipValue() else { return false }
-                record.timestamp = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i]))
+                if let t = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i])) { record.timestamp = t } else { timeUnreadable = true }
             } else if key.count == 13 && Bytes.hasPrefix(key, "ingestionTime") {
                 guard c.skipValue() else { return false }
-                record.ingestionTime = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i]))
+                if let t = eventTime(UnsafeRawBufferPointer(rebasing: line[vStart..<c.i])) { record.ingestionTime = t } else { timeUnreadable = true }
             } else if key.count == 13 && Bytes.hasPrefix(key, "logStreamName") {
                 guard let (r, esc) = c.scanString() else { return false }
                 record.logStream = stringValue(line, r, esc, &streamScratch)
@@ -219,6 +270,7 @@ public final class RecordDecoder {
             return false
         }
         if !sawMessage { record.message = line }
+        if timeUnreadable { problem = .time; return false }
         return true
     }
 
@@ -230,10 +282,13 @@ public final class RecordDecoder {
         return scratch.withUnsafeBytes { $0 }
     }
 
-    private func eventTime(_ v: UnsafeRawBufferPointer) -> Int64 {
-        if let d = Bytes.parseDouble(v) { return Int64(d) }
-        if v.count > 2, v[0] == UInt8(ascii: "\""), let (ms, _) = Timestamps.parseISO8601(v, from: 1) { return ms }
-        return Record.absent
+    /// An event's time as JSON lines read it (ISO-8601, 10-digit epoch seconds, 13-digit epoch ms,
+    /// quoted or not), else any other number as epoch ms as the CLI writes it; nil when unreadable or out of range.
+    private func eventTime(_ v: UnsafeRawBufferPointer) -> Int64? {
+        let quoted = v.count >= 2 && v[0] == UInt8(ascii: "\"") && v[v.count - 1] == UInt8(ascii: "\"")
+        if let t = JSONTime.readTime(quoted ? UnsafeRawBufferPointer(rebasing: v[1..<(v.count - 1)]) : v) { return t }
+        if let d = Bytes.parseDouble(v) { return Timestamps.fromEpoch(d, unit: 1) }
+        return nil
     }
 }
 

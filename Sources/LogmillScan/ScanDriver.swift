@@ -27,6 +27,8 @@ public struct ScanOptions: Sendable {
     public var maxDocumentBytes = 256 << 20
     /// Forces one format for every object instead of detecting it per object.
     public var format: LogFormat? = nil
+    /// The top-level key JSON lines take `@timestamp` from, instead of `timestamp`, `@timestamp`, `time`, `ts`.
+    public var timestampField: String? = nil
     /// Checked between blocks: once cancelled, workers stop at the next block.
     public var cancellation: ScanCancellation? = nil
     /// Told what the scan is doing (the CLI renders it; the library prints nothing).
@@ -184,6 +186,7 @@ public final class ScanDriver {
         let box = ConsumerBox(consumers)
         let taskList = tasks
         let cancellation = options.cancellation
+        let timestampField = options.timestampField
         let lines = max(chunk, options.maxLineBytes), documents = max(chunk, options.maxDocumentBytes)
         DispatchQueue.concurrentPerform(iterations: workerCount) { w in
             var local = ScanReport()
@@ -196,7 +199,7 @@ public final class ScanDriver {
                 guard t < taskList.count else { break }
                 if cancellation?.isCancelled == true { local.cancelled = true; break }
                 ScanDriver.run(taskList[t], chunk: chunk, limits: (lines, documents), buffer: buffer, consumer: box.consumers[w], events: events,
-                               cancellation: cancellation, report: &local)
+                               cancellation: cancellation, timestampField: timestampField, report: &local)
             }
             buffer.free()
             lock.lock()
@@ -208,7 +211,7 @@ public final class ScanDriver {
     }
 
     private static func run(_ task: Task, chunk: Int, limits: (lines: Int, documents: Int), buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
-                            cancellation: ScanCancellation?, report: inout ScanReport) {
+                            cancellation: ScanCancellation?, timestampField: String?, report: inout ScanReport) {
         let object = task.input
         let path = object.name
         let stream: ByteStream
@@ -228,7 +231,7 @@ public final class ScanDriver {
         }
         if task.isFirstPart { report.objects += 1 }
         var format = task.format
-        var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(object, task.index, f, $0) } }
+        var context: InputContext? = format.flatMap { f in task.logType.map { makeContext(object, task.index, f, $0, timestampField) } }
         var lastRead = 0
         var filled = 0
         // The decoded offset of buffer[0].
@@ -323,7 +326,7 @@ public final class ScanDriver {
                 let head = UnsafeRawBufferPointer(rebasing: view[start..<filled])
                 let f = format ?? FormatDetector.detect(head)
                 format = f
-                context = makeContext(object, task.index, f, FormatDetector.detectLogType(head, format: f))
+                context = makeContext(object, task.index, f, FormatDetector.detectLogType(head, format: f), timestampField)
                 report.formats[path] = f
             } else if task.isFirstPart && report.formats[path] == nil {
                 report.formats[path] = format
@@ -335,6 +338,10 @@ public final class ScanDriver {
                 // A file still being written: its last line may not be whole yet; leave it for later.
                 if holdTail, format!.isLineFramed, end > start, view[end - 1] != 0x0a {
                     end = Bytes.findLast(0x0a, in: view, from: start, to: end).map { $0 + 1 } ?? start
+                }
+                if let cut = RecordFraming.unfinishedDocument(format!, view, from: start, to: filled) {
+                    // A truncated CloudTrail file or subscription payload: its complete records are still read.
+                    report.errors.append("\(path): truncated \(format!.rawValue) input: it ends at byte \(absolute + filled) inside the document that starts at byte \(absolute + cut); the complete records before the cut were read")
                 }
             } else if let boundary = RecordFraming.lastBoundary(format!, view, from: start, to: filled) {
                 end = boundary
@@ -384,9 +391,9 @@ public final class ScanDriver {
         return (stream, compressed)
     }
 
-    private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType) -> InputContext {
+    private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType, _ timestampField: String?) -> InputContext {
         InputContext(name: object.name, ordinal: index, format: format, logStream: object.labels[SourceLabel.logStream],
-                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType)
+                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType, timestampField: timestampField)
     }
 }
 

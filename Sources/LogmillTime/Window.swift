@@ -55,16 +55,33 @@ extension Period {
 }
 
 extension CivilCalendar {
-    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` for epoch milliseconds (years outside 0…9999 are written with a sign).
-    public static func iso(_ ms: Int64) -> String {
+    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` for epoch milliseconds.
+    public static func iso(_ ms: Int64) -> String { render(ms, dateTimeSeparator: UInt8(ascii: "T"), alwaysMilliseconds: false, zone: true) }
+
+    /// The one renderer of epoch milliseconds as a UTC date and time, for every `ms` in Int64.
+    /// Years 0000 to 9999 take four digits; years outside take a sign and at least six digits, as
+    /// ISO 8601 expanded years (`+010000-01-01`, `-000001-12-31`), so no time ever renders as another.
+    public static func render(_ ms: Int64, dateTimeSeparator: UInt8, alwaysMilliseconds: Bool, zone: Bool) -> String {
         let day: Int64 = 86_400_000
-        let days = ms >= 0 ? ms / day : (ms - day + 1) / day
-        let rem = ms - days * day
+        var days = ms / day
+        var rem = ms % day
+        if rem < 0 { rem += day; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let year = (0...9999).contains(y) ? pad(Int64(y), 4) : (y < 0 ? "-" + pad(Int64(-y), 6) : "+" + pad(Int64(y), 6))
-        var out = "\(year)-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))T\(pad(rem / 3_600_000, 2)):\(pad(rem / 60_000 % 60, 2)):\(pad(rem / 1000 % 60, 2))"
-        if rem % 1000 != 0 { out += "." + pad(rem % 1000, 3) }
-        return out + "Z"
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        func put(_ v: Int, _ width: Int) {
+            var digits = [UInt8]()
+            var x = v
+            repeat { digits.append(UInt8(0x30 + x % 10)); x /= 10 } while x > 0
+            for _ in digits.count..<max(width, digits.count) { out.append(0x30) }
+            out.append(contentsOf: digits.reversed())
+        }
+        if (0...9999).contains(y) { put(y, 4) } else { out.append(y < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")); put(abs(y), 6) }
+        let r = Int(rem)
+        out.append(0x2d); put(m, 2); out.append(0x2d); put(d, 2); out.append(dateTimeSeparator)
+        put(r / 3_600_000, 2); out.append(0x3a); put(r / 60_000 % 60, 2); out.append(0x3a); put(r / 1000 % 60, 2)
+        if alwaysMilliseconds || r % 1000 != 0 { out.append(0x2e); put(r % 1000, 3) }
+        if zone { out.append(UInt8(ascii: "Z")) }
+        return String(decoding: out, as: UTF8.self)
     }
 }

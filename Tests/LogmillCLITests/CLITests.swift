@@ -77,6 +77,60 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(try json(r.stdout).first?["n"] as? Int ?? 0, 0)
     }
 
+    func testTruncatedCloudTrailReadsCompleteRecordsAndExitsOne() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-cli")
+        defer { tmp.cleanup() }
+        let events = (0..<10).map { #"{"eventTime":"2026-11-01T00:00:0\#($0)Z","eventName":"E\#($0)"}"# }
+        let whole = #"{"Records":["# + events.joined(separator: ",") + "]}"
+        let path = tmp.path + "/trail.json"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(whole.utf8.prefix(whole.utf8.count - 20)))
+        let r = try logmill(["query", "--format", "json", "stats count(*) as n", path])
+        XCTAssertEqual(r.status, 1, "an input was cut: " + r.stderr)
+        XCTAssertTrue(r.stderr.contains("trail.json: truncated cloudtrail input"), r.stderr)
+        XCTAssertEqual(try json(r.stdout).first?["n"] as? Int, 9, "the nine complete records before the cut")
+        XCTAssertTrue(r.stderr.contains("starts at byte 0"), r.stderr)
+    }
+
+    func testJSONLinesTimestampsAndTimestampField() throws {
+        let lines = [#"{"timestamp":"2026-11-01T00:01:00Z","msg":"a"}"#, #"{"timestamp":"2026-11-01T02:07:00+02:00","msg":"b"}"#,
+                     #"{"ts":1793491800,"msg":"c"}"#, #"{"time":1793491830000,"msg":"d"}"#, #"{"timestamp":"soon","msg":"e"}"#]
+        let input = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let r = try logmill(["query", "--format", "ndjson", "--stats", "stats count(*) as n by bin(5m)", "-"], stdin: input)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Set(r.stdout.split(separator: "\n").map(String.init)),
+                       [#"{"bin(5m)":"2026-11-01 00:00:00.000","n":1}"#, #"{"bin(5m)":"2026-11-01 00:05:00.000","n":1}"#,
+                        #"{"bin(5m)":"2026-11-01 00:10:00.000","n":2}"#, #"{"n":1}"#])
+        XCTAssertTrue(r.stderr.contains("lines not fitting their format: 1"), r.stderr)
+        let offset = lines.prefix(4).reduce(0) { $0 + $1.utf8.count + 1 }
+        XCTAssertTrue(r.stderr.contains("byte \(offset): a time that cannot be read"), r.stderr)
+        let named = Data(#"{"timestamp":"x","at":"2026-11-01T00:10:00Z"}"#.utf8 + [0x0a])
+        let n = try logmill(["query", "--format", "ndjson", "--timestamp-field", "at", "stats count(*) as n by bin(5m)", "-"], stdin: named)
+        XCTAssertEqual(n.status, 0, n.stderr)
+        XCTAssertEqual(n.stdout, #"{"bin(5m)":"2026-11-01 00:10:00.000","n":1}"# + "\n")
+        // The same in a job file.
+        let tmp = TemporaryDirectory(prefix: "logmill-cli")
+        defer { tmp.cleanup() }
+        _ = FileManager.default.createFile(atPath: tmp.path + "/app.jsonl", contents: named)
+        let job = "namespace: T\nstart: 2026-11-01T00:00:00Z\nsource: app.jsonl\ntimestamp-field: at\nmetric: N = n unit Count\nsink: emf\nquery:\nstats count(*) as n by bin(5m)\n"
+        _ = FileManager.default.createFile(atPath: tmp.path + "/t.job", contents: Data(job.utf8))
+        let run = try logmill(["run", "--dry-run", tmp.path + "/t.job"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("\"Timestamp\":1793491800000"), run.stdout)
+        XCTAssertTrue(try logmill(["query", "--help"]).stdout.contains("--timestamp-field"))
+        XCTAssertTrue(try logmill(["run", "--help"]).stdout.contains("--timestamp-field"))
+    }
+
+    func testMixedALBAndNLBLinesAreCounted() throws {
+        let alb = #"https 2026-11-01T00:00:05.123456Z app/my-lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2"#
+        let nlb = "tls 2.0 2026-11-01T00:00:05 net/my-nlb/c6e77e28c25b2234 g3d4b5e8bb8464cd 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn:aws:acm:us-east-2:671290407336:certificate/2a108f19 - ECDHE-RSA-AES128-SHA tlsv12 -"
+        let input = Data(([alb, alb, alb, nlb].joined(separator: "\n") + "\n").utf8)
+        let r = try logmill(["query", "--format", "ndjson", "--stats", "stats count(*) as n by elb_status_code", "-"], stdin: input)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, #"{"elb_status_code":"200","n":3}"# + "\n" + #"{"n":1}"# + "\n", "the NLB line has no ALB fields")
+        XCTAssertTrue(r.stderr.contains("lines not fitting their format: 1"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("does not fit the ALB access log format"), r.stderr)
+    }
+
     func testExampleJobsValidateAndRun() throws {
         let v = try logmill(["validate"] + ["queries/lambda-max-memory.job", "queries/lambda-errors.job", "queries/s3-requests.job"])
         XCTAssertEqual(v.status, 0, v.stderr)

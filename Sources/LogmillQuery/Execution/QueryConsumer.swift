@@ -20,7 +20,6 @@ final class QueryConsumer: BlockConsumer {
     var scanned = 0, matched = 0, failures = 0, untimed = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
-    private var tokens: [Range<Int>] = []
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
 
@@ -92,15 +91,11 @@ final class QueryConsumer: BlockConsumer {
     @inline(__always) private func process(_ line: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
         if line.count == 0 || (line.count == 1 && line[0] == 0x0d) { return }
         if input.isPositional && input.isHeader(line) { return }
-        if !decoder.decode(line, format: input.format, offset: offset) {
+        if !decoder.decode(line, input: input, offset: offset) {
             failures += 1
-            if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): not a \(input.format.rawValue) line") }
+            if failureSamples.count < 5 { failureSamples.append("\(input.name): byte \(offset): \(decoder.describeProblem(input))") }
         }
-        var r = decoder.record
-        if r.timestamp == Record.absent && input.isPositional, let t = input.positionalTimestamp(r.message, tokens: &tokens) {
-            r.timestamp = t
-        }
-        evaluate(r, input)
+        evaluate(decoder.record, input)
     }
 
     /// Runs the per-record phase on one decoded record.

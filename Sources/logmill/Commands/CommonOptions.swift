@@ -12,6 +12,8 @@ enum CommonOptions {
     static let stats = OptionSpec("stats", "print records scanned/matched, bytes and time to stderr")
     static let maxRecordSize = OptionSpec("max-record-size", value: "SIZE",
                                           "skip (and report) lines longer than SIZE, e.g. 64m (default 16m);\nwhole documents (CloudTrail files) may be 16 times larger")
+    static let timestampField = OptionSpec("timestamp-field", value: "NAME",
+                                           "take @timestamp of JSON lines from the top-level key NAME\n(default: timestamp, @timestamp, time or ts)")
     static let logFormat = OptionSpec("log-format", value: "FORMAT",
                                       "force the input format: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))\n(default: detect per file)")
 
@@ -36,7 +38,7 @@ enum CommonOptions {
         return Int(lower)
     }
 
-    /// Applies `--from`, `--to`, `--now`, `--workers` and `--log-format` to query options.
+    /// Applies `--from`, `--to`, `--now`, `--workers`, `--log-format` and `--timestamp-field` to query options.
     static func apply(_ parsed: ParsedOptions, to options: inout QueryOptions) throws {
         if let now = try time(parsed, "now", now: options.clock.milliseconds()) { options.clock = ManualClock(milliseconds: now) }
         let now = options.clock.milliseconds()
@@ -53,6 +55,10 @@ enum CommonOptions {
             guard let n = byteSize(v), n >= 1024, n <= 1 << 34 else { throw UsageError("--max-record-size takes a size from 1k to 16g, e.g. 64m") }
             options.scan.maxLineBytes = n
             options.scan.maxDocumentBytes = max(n, n <= Int.max / 16 ? n * 16 : n)
+        }
+        if let field = parsed.value("timestamp-field") {
+            guard !field.isEmpty else { throw UsageError("--timestamp-field needs the name of a JSON key") }
+            options.scan.timestampField = field
         }
         if let w = parsed.value("workers") {
             guard let n = Int(w), n >= 1, n <= maxWorkers else { throw UsageError("--workers takes a number from 1 to \(maxWorkers)") }

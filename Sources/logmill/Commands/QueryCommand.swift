@@ -17,6 +17,7 @@ enum QueryCommand {
             OptionSpec("format", value: "FORMAT", "table, json, ndjson or csv (default: table on a terminal, else json)"),
             CommonOptions.from, CommonOptions.to, CommonOptions.now, CommonOptions.logFormat,
             CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.timestampField,
         ],
         examples: [
             "logmill query 'filter @type = \"REPORT\" | stats max(@maxMemoryUsed) by bin(5m)' fixtures/lambda",

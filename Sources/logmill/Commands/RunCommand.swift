@@ -32,6 +32,7 @@ enum RunCommand {
             OptionSpec("from", value: "TIME", "a one-off over records at or after TIME (no state)"),
             OptionSpec("to", value: "TIME", "with --from: records before TIME ([from, to)); the time of datums without a time column"),
             CommonOptions.now, CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.timestampField,
         ],
         examples: [
             "logmill run queries/lambda-max-memory.job",
