@@ -253,7 +253,8 @@ final class QuantileSketch {
         logGamma = Foundation.log(gamma)
     }
 
-    @inline(__always) func key(_ x: Double) -> Int { Int((Foundation.log(x) / logGamma).rounded(.up)) }
+    /// The bucket of `x` > 0. Finite doubles need at most ±71,000; infinity is clamped into the top bucket.
+    @inline(__always) func key(_ x: Double) -> Int { Int(Swift.min(100_000, (Foundation.log(x) / logGamma).rounded(.up))) }
 
     func add(_ x: Double) {
         count += 1

@@ -246,7 +246,7 @@ final class EvalContext {
         case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
         case .bin: return .null  // compiled to .bin
         case .datefloor, .dateceil: return .null  // compiled to .periodFloor
-        case .frommillis: return arg(0).number.map { .timestamp(Int64($0)) } ?? .null
+        case .frommillis: return arg(0).number.flatMap(NumericFunctions.truncate).map { .timestamp($0) } ?? .null
         case .tomillis: return DateFunctions.timestamp(arg(0)).map { .int($0) } ?? .null
         case .now: return .int(Int64(now))
         case .isvalidip, .isvalidipv4, .isvalidipv6:

@@ -30,7 +30,7 @@ enum DateFunctions {
     static func formatDate(_ name: String) -> RegisteredFunction {
         RegisteredFunction(name: name, arity: 2...3, usage: "\(name)(@timestamp, \"%Y-%m-%d %H:%M:%S\" [, \"UTC\"])") { a, _ in
             guard let t = DateFunctions.timestamp(a[0]), let f = a[1].text, let zone = DateFunctions.zone(a, at: 2) else { return .null }
-            return .string(Strftime.format(t, f, zone))
+            return Strftime.format(t, f, zone).map { .string($0) } ?? .null
         }
     }
 
@@ -40,17 +40,19 @@ enum DateFunctions {
         return a[i].text.flatMap { Zone.named($0) }
     }
 
+    /// Epoch ms of a timestamp, a number (truncated) or ISO 8601 or numeric text; nil when it is
+    /// none of these or does not fit in 64 bits (`1e300`, infinity, NaN).
     static func timestamp(_ v: Value) -> Int64? {
         switch v {
         case .timestamp(let t): return t
-        case .number(let d): return Int64(d)
+        case .number(let d): return NumericFunctions.truncate(d)
         case .int(let i): return i
         case .bytes, .string:
             if let t = v.withText({ b -> Int64? in
                 if let (ms, end) = Timestamps.parseISO8601(b), end == b.count { return ms }
                 return nil
             }) ?? nil { return t }
-            return v.number.map { Int64($0) }
+            return v.number.flatMap(NumericFunctions.truncate)
         default: return nil
         }
     }

@@ -14,6 +14,7 @@ enum NumericFunctions {
         RegisteredFunction(name: "round", arity: 1...2, usage: "round(x [, decimals])") { args, _ in
             guard let x = args[0].number else { return .null }
             let d = args.count > 1 ? (args[1].number ?? 0) : 0
+            guard !d.isNaN else { return .null }
             var p = 1.0
             for _ in 0..<Int(max(0, min(15, d))) { p *= 10 }
             return .number((x * p).rounded(.toNearestOrAwayFromZero) / p)
