@@ -8,8 +8,14 @@ public struct QueryParser {
                               "addtotals", "expand", "relevantfields", "autoregress", "filldown", "fillmissing", "cidrlookup",
                               "outlier", "accum", "appendcols", "sessionize", "countfrequent", "json", "tail"]
 
+    /// How deeply parentheses, calls, `not`, unary minus and `^` may nest. Parsing recurses once per
+    /// level (and compiling and evaluating once per level of the result), so without a bound a long
+    /// enough `((((…` overflows the stack.
+    static let maxNesting = 256
+
     private var tokens: [Token] = []
     private var p = 0
+    private var depth = 0
     private let source: String
     private var lexer: Lexer
 
@@ -46,6 +52,15 @@ public struct QueryParser {
         p += 1
     }
 
+    /// Enters one more level of nesting at `t`; the caller leaves it with `depth -= 1`.
+    private mutating func enter(_ t: Token) throws {
+        depth += 1
+        if depth > QueryParser.maxNesting {
+            throw err("the expression nests more than \(QueryParser.maxNesting) levels deep here", t,
+                      hint: "split it with 'fields' into named steps")
+        }
+    }
+
     private func describe(_ t: Token) -> String {
         switch t.kind {
         case .identifier(let n): return "'\(n)'"
@@ -63,10 +78,11 @@ public struct QueryParser {
     }
 
     mutating func parseQuery() throws -> Query {
-        tokens = try lexer.tokenize()
+        // Checked before tokenizing, so a huge query costs nothing.
         if source.utf8.count > 10_000 {
             throw QueryError("query is \(source.utf8.count) characters long; Insights accepts at most 10,000", at: nil, source: source)
         }
+        tokens = try lexer.tokenize()
         var commands: [Command] = []
         if isOp("|") { p += 1 }   // tolerate a leading pipe
         if case .end = tok.kind { throw err("the query is empty", hint: "start with a command such as 'fields' or 'filter'") }
@@ -325,6 +341,8 @@ public struct QueryParser {
     private mutating func parseNot() throws -> Expr {
         if isKeyword("not") {
             let t = tok
+            try enter(t)
+            defer { depth -= 1 }
             p += 1
             let e = try parseNot()
             return Expr(kind: .not(e), start: t.start, end: e.end, location: t.location)
@@ -393,6 +411,8 @@ public struct QueryParser {
     private mutating func parseUnary() throws -> Expr {
         if isOp("-") {
             let t = tok
+            try enter(t)
+            defer { depth -= 1 }
             p += 1
             let e = try parseUnary()
             if case .number(let v) = e.kind { return Expr(kind: .number(-v), start: t.start, end: e.end, location: t.location) }
@@ -404,6 +424,8 @@ public struct QueryParser {
     private mutating func parsePower() throws -> Expr {
         let base = try parsePrimary()
         if isOp("^") {
+            try enter(tok)
+            defer { depth -= 1 }
             p += 1
             let e = try parseUnary()
             return span(base, e, .binary("^", base, e))
@@ -423,7 +445,8 @@ public struct QueryParser {
                 p += 1
             } else if isOp("["), tok.start == e.end {
                 p += 1
-                guard case .number(let v, _) = tok.kind, v >= 0, v == v.rounded() else { throw err("expected a list index") }
+                guard case .number(let v, let s) = tok.kind, v >= 0, v == v.rounded() else { throw err("expected a list index") }
+                guard v < 9.223372036854775807e18 else { throw err("list index \(s) is too large") }
                 p += 1
                 let close = tok
                 try expectOp("]")
@@ -445,6 +468,8 @@ public struct QueryParser {
         case .identifier(let name):
             p += 1
             if !t.quoted, isOp("(") {
+                try enter(t)
+                defer { depth -= 1 }
                 p += 1
                 var args: [Expr] = []
                 if !isOp(")") {
@@ -471,6 +496,8 @@ public struct QueryParser {
             }
             return make(.field(name))
         case .op("("):
+            try enter(t)
+            defer { depth -= 1 }
             p += 1
             let e = try parseExpr()
             guard isOp(")") else { throw err("expected ')' to close the '(' at column \(t.location.column), found \(describe(tok))") }
