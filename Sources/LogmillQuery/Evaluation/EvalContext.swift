@@ -227,7 +227,13 @@ final class EvalContext {
         case .jsonstringify:
             guard case .structure(let st) = arg(0) else { return .null }
             return .string(st.json)
-        case .concat: return StringFunctions.concat(args.map { eval($0) })
+        case .concat:
+            var out = ""
+            for a in args {
+                guard let t = eval(a).text else { return .null }   // a missing argument makes the result missing
+                out += t
+            }
+            return .string(out)
         case .ltrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
         case .rtrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)
         case .trim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: true)
@@ -240,8 +246,7 @@ final class EvalContext {
         case .abs: return arg(0).number.map { .number(Swift.abs($0)) } ?? .null
         case .ceil: return arg(0).number.map { .number(Glibc.ceil($0)) } ?? .null
         case .floor: return arg(0).number.map { .number(Glibc.floor($0)) } ?? .null
-        case .greatest: return NumericFunctions.extreme(args.map { eval($0) }, greatest: true)
-        case .least: return NumericFunctions.extreme(args.map { eval($0) }, greatest: false)
+        case .greatest, .least: return NumericFunctions.extreme(args.count, greatest: f == .greatest) { eval(args[$0]) }
         case .log: return arg(0).number.flatMap { $0 > 0 ? .number(Glibc.log($0)) : nil } ?? .null
         case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
         case .bin: return .null  // compiled to .bin

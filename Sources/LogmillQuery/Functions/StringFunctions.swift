@@ -97,15 +97,6 @@ enum StringFunctions {
         return .int(found ? 1 : 0)
     }
 
-    static func concat(_ args: [Value]) -> Value {
-        var out = ""
-        for a in args {
-            guard let t = a.text else { continue }
-            out += t
-        }
-        return .string(out)
-    }
-
     static func affix(_ s: Value, _ p: Value, prefix: Bool) -> Value {
         let r: Bool?? = s.withText { h in
             p.withText { n -> Bool in
