@@ -253,7 +253,7 @@ final class EvalContext {
         case .datefloor, .dateceil: return .null  // compiled to .periodFloor
         case .frommillis: return arg(0).number.flatMap(NumericFunctions.truncate).map { .timestamp($0) } ?? .null
         case .tomillis: return DateFunctions.timestamp(arg(0)).map { .int($0) } ?? .null
-        case .now: return .int(Int64(now))
+        case .now: return NumericFunctions.truncate(now).map { .int($0) } ?? .null   // `--now` is a user's number
         case .isvalidip, .isvalidipv4, .isvalidipv6:
             guard let t = arg(0).text else { return .bool(false) }
             let s = Substring(t)

@@ -23,7 +23,8 @@ enum DateFunctions {
         RegisteredFunction(name: "queryEndTime", arity: 0...0, usage: "queryEndTime()") { _, ctx in .int(DateFunctions.window(ctx).end) },
         RegisteredFunction(name: "queryTimeRange", arity: 0...0, usage: "queryTimeRange()") { _, ctx in
             let w = DateFunctions.window(ctx)
-            return .int(w.end - w.start)
+            let (range, overflow) = w.end.subtractingReportingOverflow(w.start)
+            return overflow ? .null : .int(range)
         },
     ]
 
@@ -60,6 +61,6 @@ enum DateFunctions {
     /// The query window in epoch ms: `--from`/`--to` when given; otherwise from the epoch to the
     /// query's start time (local files have no window of their own).
     static func window(_ ctx: EvalContext) -> (start: Int64, end: Int64) {
-        (ctx.windowStart ?? 0, ctx.windowEnd ?? Int64((ctx.now * 1000).rounded(.down)))
+        (ctx.windowStart ?? 0, ctx.windowEnd ?? NumericFunctions.truncate((ctx.now * 1000).rounded(.down)) ?? (ctx.now < 0 ? .min : .max))
     }
 }
