@@ -217,5 +217,9 @@ final class HostileInputTests: FunctionTestCase {
         let deduped = try run("fields round(x) as r | dedup r", log).rows.count
         XCTAssertEqual(deduped, 1)
         XCTAssertEqual(try run("stats count(*) by t", "{\"t\": \"abc\"}\n{\"t\": \"ABC\"}\n{\"t\": \"abc\"}\n").rows.count, 2)
+        // Long numeric IDs are not merged by a double's rounding.
+        let ids = "{\"id\": 1234567890123456789}\n{\"id\": 1234567890123456790}\n{\"id\": 1234567890123456789}\n"
+        XCTAssertEqual(try run("stats count(*) as n by id", ids).rows.map { $0[1].render()! }, ["2", "1"])
+        XCTAssertEqual(try run("dedup id", ids).rows.count, 2)
     }
 }

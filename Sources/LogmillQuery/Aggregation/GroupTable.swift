@@ -155,6 +155,7 @@ final class GroupTable {
     /// as a number (`Value.number`: numbers, and text such as `200`, `01`, `-0`, `1.5e3`) by its
     /// value, with -0 equal to 0 and every NaN one value; other text by its bytes. This is the
     /// equality `=` uses, so `stats … by status` puts JSON `200` and text `"200"` in one group.
+    /// Text beyond 2^53 in magnitude keeps its bytes: a double cannot tell 19-digit IDs apart.
     @inline(__always) static func encode(_ v: Value, into out: inout [UInt8]) {
         switch v {
         case .null: out.append(0)
@@ -163,7 +164,7 @@ final class GroupTable {
             out.append(contentsOf: Array(st.json.utf8))
         case .timestamp(let t): out.append(1); withUnsafeBytes(of: t) { out.append(contentsOf: $0) }
         default:
-            if let d = v.number {
+            if let d = v.number, !(v.isText && Swift.abs(d) >= 9_007_199_254_740_992) {
                 out.append(2)
                 withUnsafeBytes(of: d == 0 ? 0 : (d.isNaN ? Double.nan : d)) { out.append(contentsOf: $0) }
                 return
