@@ -141,19 +141,29 @@ final class HostileInputTests: FunctionTestCase {
             XCTAssertThrowsError(try QueryEngine(text: q)) { XCTAssertTrue("\($0)".contains("at most 10,000"), "\($0)") }
         }
         let n = QueryParser.maxNesting
-        let cases: [(String, String, String)] = [("(", ")", "("), ("abs(", ")", "abs("), ("not ", "", "not "), ("- ", "", "- "), ("2 ^ ", "", "^ ")]
-        for (open, close, marker) in cases {
+        // (opening text repeated, closing text, what precedes the token that passes the limit)
+        let cases: [(String, String, String)] = [("(", ")", ""), ("abs(", ")", ""), ("not ", "", ""), ("- ", "", ""), ("2 ^ ", "", "2 "),
+                                                 ("2 + ", "", "2 "), ("2 * ", "", "2 "), ("1 = (", ")", "1 = "), ("abs(1 = ", ")", "")]
+        for (open, close, lead) in cases {
             let ok = "fields " + String(repeating: open, count: n) + "1" + String(repeating: close, count: n) + " as a"
             XCTAssertNoThrow(try QueryEngine(text: ok), open)
-            let deep = "fields " + String(repeating: open, count: 1_400) + "1" + String(repeating: close, count: 1_400) + " as a"
+            let deep = "fields " + String(repeating: open, count: 1_000) + "1" + String(repeating: close, count: 1_000) + " as a"
             XCTAssertThrowsError(try QueryEngine(text: deep), open) { e in
                 guard let e = e as? QueryError else { return XCTFail("\(e)") }
                 XCTAssertEqual(e.message, "the expression nests more than \(n) levels deep here", open)
                 // The position of the level that passes the limit.
-                let prefix = "fields " + String(repeating: open, count: n) + (marker == "^ " ? "2 " : "")
+                let prefix = "fields " + String(repeating: open, count: n) + lead
                 XCTAssertEqual(e.location?.column, prefix.count + 1, open)
             }
         }
+        // An arithmetic chain builds a deep tree without deep parsing: bounded the same way.
+        XCTAssertThrowsError(try QueryEngine(text: "fields " + String(repeating: "1+", count: 4_990) + "1 as a"))
+        // `and`/`or` chains (generated filters) become balanced trees: any length the 10,000
+        // characters allow compiles, and evaluates as the chain reads.
+        let anyOf = "filter " + (0..<700).map { "x = \($0)" }.joined(separator: " or ") + " | stats count(*) as n"
+        XCTAssertEqual(try run(anyOf, "{\"x\": 699}\n{\"x\": 5}\n{\"x\": 700}\n").rows.first?.first?.render(), "2")
+        let allOf = "filter " + (0..<900).map { _ in "x > 0" }.joined(separator: " and ") + " and x < 6 | stats count(*) as n"
+        XCTAssertEqual(try run(allOf, "{\"x\": 1099}\n{\"x\": 5}\n{\"x\": 0}\n").rows.first?.first?.render(), "1")
         // The deepest allowed expression compiles and evaluates on the scan's worker threads.
         let q = "fields " + String(repeating: "abs(", count: n - 1) + "-2" + String(repeating: ")", count: n - 1) + " as a | limit 1"
         let r = try run(q, "2026-01-01T00:00:00.000Z x\n")
