@@ -50,7 +50,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
 
     /// The start of the period `k` periods after the one holding `t`, with every step checked: `t`
     /// comes from logs and queries, so it may be anywhere in `Int64`.
-    @inline(__always) private func boundary(_ t: Int64, after k: Int64) -> Int64 {
+    @inline(__always) func boundary(_ t: Int64, after k: Int64) -> Int64 {
         let day: Int64 = 86_400_000
         switch unit {
         case .fixed:

@@ -88,6 +88,9 @@ final class HostileInputTests: FunctionTestCase {
                 XCTAssertLessThanOrEqual(f, t, "\(text) floor \(t)")
                 XCTAssertGreaterThanOrEqual(c, t, "\(text) ceil \(t)")
                 XCTAssertEqual(p.floor(f), f, "\(text) floor is a boundary at \(t)")
+                let w = p.window(containing: t)
+                XCTAssertTrue(w.start <= t && (w.end > t || w.end == .max), "\(text) window at \(t)")
+                XCTAssertLessThanOrEqual(p.windows(from: t, to: t).count, 1)   // no trap, no endless loop
                 var r = Record()
                 r.timestamp = t
                 ctx.begin(r)
@@ -100,6 +103,9 @@ final class HostileInputTests: FunctionTestCase {
         XCTAssertEqual(Period.parse("1w")!.floor(0), -3 * 86_400_000)   // Monday 1969-12-29
         XCTAssertEqual(Period.parse("1mo")!.floor(-1), -31 * 86_400_000)  // 1969-12-01
         XCTAssertEqual(Period.parse("1y")!.ceil(1), 365 * 86_400_000)
+        XCTAssertEqual(Period.parse("1mo")!.next(after: 0), 31 * 86_400_000)
+        XCTAssertEqual(Period.parse("2w")!.windows(from: 0, to: 86_400_000).map(\.end), [11 * 86_400_000])
+        XCTAssertEqual(Period.parse("5m")!.windows(from: 1, to: 600_001).map(\.start), [0, 300_000, 600_000])
         XCTAssertEqual(Period.parse("1q")!.floor(Int64(CivilCalendar.daysFromCivil(-5, 5, 7)) * 86_400_000),
                        Int64(CivilCalendar.daysFromCivil(-5, 4, 1)) * 86_400_000)
     }
