@@ -52,6 +52,28 @@ final class HostileInputTests: FunctionTestCase {
     }
     private var scratch: [UInt8] = []
 
+    /// Every aggregate with every hostile value at hostile times: add, merge, encode, decode, result.
+    func testEveryAggregateSurvivesHostileValues() throws {
+        for function in AggregateFunction.allCases {
+            for p in [0.0, 50, 100] {
+                let spec = AggregateSpec(function: function, argument: .constant(.null), parameter: p)
+                let a = spec.makeAccumulator(), b = spec.makeAccumulator()
+                for (i, v) in HostileInputTests.hostile.enumerated() {
+                    let t: Int64 = [.min, .max, 0, -1][i % 4]
+                    a.add(v, timestamp: t)
+                    for _ in 0..<(i == 0 ? 10_500 : 1) { b.add(v, timestamp: t) }   // past pct's exact limit
+                }
+                a.merge(b)
+                var w = PartialWriter()
+                a.encode(into: &w)
+                let c = spec.makeAccumulator()
+                var r = PartialReader(w.bytes)
+                try c.decode(from: &r)
+                XCTAssertEqual(c.result().render(), a.result().render(), "\(function)")
+            }
+        }
+    }
+
     /// For `k` arguments: every pair of hostile values in every pair of positions (the 10 KB string
     /// only once per list, to keep the test quick), the rest a plain 1.
     static func argumentLists(_ hostile: [Value], count k: Int) -> [[Value]] {
