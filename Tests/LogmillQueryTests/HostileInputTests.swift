@@ -259,5 +259,7 @@ final class HostileInputTests: FunctionTestCase {
         let ids = "{\"id\": 1234567890123456789}\n{\"id\": 1234567890123456790}\n{\"id\": 1234567890123456789}\n"
         XCTAssertEqual(try run("stats count(*) as n by id", ids).rows.map { $0[1].render()! }, ["2", "1"])
         XCTAssertEqual(try run("dedup id", ids).rows.count, 2)
+        XCTAssertEqual(try run("stats count_distinct(id) as n", ids).rows.first?.first?.render(), "2")
+        XCTAssertEqual(try run("stats count_distinct(t) as n", log).rows.first?.first?.render(), "1")
     }
 }

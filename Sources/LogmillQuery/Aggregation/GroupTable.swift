@@ -152,10 +152,9 @@ final class GroupTable {
     }
 
     /// The bytes that decide which values are the same group (and the same `dedup` key): what reads
-    /// as a number (`Value.number`: numbers, and text such as `200`, `01`, `-0`, `1.5e3`) by its
-    /// value, with -0 equal to 0 and every NaN one value; other text by its bytes. This is the
-    /// equality `=` uses, so `stats … by status` puts JSON `200` and text `"200"` in one group.
-    /// Text beyond 2^53 in magnitude keeps its bytes: a double cannot tell 19-digit IDs apart.
+    /// as a number (`Value.keyNumber`: numbers, and text such as `200`, `01`, `-0`, `1.5e3`) by its
+    /// value; other text by its bytes. This is the equality `=` uses, so `stats … by status` puts
+    /// JSON `200` and text `"200"` in one group.
     @inline(__always) static func encode(_ v: Value, into out: inout [UInt8]) {
         switch v {
         case .null: out.append(0)
@@ -164,9 +163,9 @@ final class GroupTable {
             out.append(contentsOf: Array(st.json.utf8))
         case .timestamp(let t): out.append(1); withUnsafeBytes(of: t) { out.append(contentsOf: $0) }
         default:
-            if let d = v.number, !(v.isText && Swift.abs(d) >= 9_007_199_254_740_992) {
+            if let d = v.keyNumber {
                 out.append(2)
-                withUnsafeBytes(of: d == 0 ? 0 : (d.isNaN ? Double.nan : d)) { out.append(contentsOf: $0) }
+                withUnsafeBytes(of: d) { out.append(contentsOf: $0) }
                 return
             }
             out.append(3)
