@@ -9,9 +9,9 @@ public struct QueryParser {
                               "outlier", "accum", "appendcols", "sessionize", "countfrequent", "json", "tail"]
 
     /// How deeply parentheses, calls, `not`, unary minus and `^` may nest, counting each operator of
-    /// an arithmetic chain such as `a + b + c` as a level too. Parsing recurses once per level of nesting, and
-    /// compiling and evaluating once per level of the tree (which a chain deepens), so without a
-    /// bound a long enough `((((…` or `1+1+1…` overflows the stack.
+    /// an arithmetic chain such as `a + b + c` as a level too. Parsing recurses once per level of
+    /// nesting, and compiling and evaluating once per level of the tree (which a chain deepens), so
+    /// without a bound a long enough `((((…` or `1+1+1…` overflows the stack.
     static let maxNesting = 256
 
     private var tokens: [Token] = []
