@@ -38,45 +38,46 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The start of the period that holds `t` (epoch ms). Fixed units align to the epoch; weeks start on
-    /// Monday; months, quarters and years on calendar boundaries, all in UTC.
-    @inline(__always) public func floor(_ t: Int64) -> Int64 {
+    /// Monday; months, quarters and years on calendar boundaries, all in UTC. Near the ends of `Int64`
+    /// a boundary that does not fit saturates to `Int64.min` or `Int64.max` instead of trapping.
+    @inline(__always) public func floor(_ t: Int64) -> Int64 { boundary(t, after: 0) }
+
+    /// The smallest period boundary at or after `t` (saturating like `floor`).
+    public func ceil(_ t: Int64) -> Int64 {
+        let f = floor(t)
+        return f == t ? t : boundary(t, after: 1)
+    }
+
+    /// The start of the period `k` periods after the one holding `t`, with every step checked: `t`
+    /// comes from logs and queries, so it may be anywhere in `Int64`.
+    @inline(__always) func boundary(_ t: Int64, after k: Int64) -> Int64 {
+        let day: Int64 = 86_400_000
         switch unit {
         case .fixed:
-            let r = t % amount
-            return r < 0 ? t - r - amount : t - r
+            let (index, overflow) = Period.floorDiv(t, amount).addingReportingOverflow(k)
+            return overflow ? .max : Period.saturating(index, times: amount)
         case .week:
-            let day: Int64 = 86_400_000
-            let days = t >= 0 ? t / day : (t - day + 1) / day
-            let weekIndex = (days + 3)   // 1970-01-01 was a Thursday; day 0 + 3 is a Monday-based count
+            // 1970-01-01 was a Thursday: day 0 + 3 counts from a Monday. |days| < 1.1e11, so no step overflows.
             let w = 7 * amount
-            let r = weekIndex % w
-            let start = weekIndex - (r < 0 ? r + w : r) - 3
-            return start * day
+            let start = (Period.floorDiv(Period.floorDiv(t, day) + 3, w) + k) * w - 3
+            return Period.saturating(start, times: day)
         case .month, .quarter, .year:
-            let day: Int64 = 86_400_000
-            let days = t >= 0 ? t / day : (t - day + 1) / day
-            let (y, m, _) = CivilCalendar.civilFromDays(Int(days))
+            let (y, m, _) = CivilCalendar.civilFromDays(Int(Period.floorDiv(t, day)))
             let months = unit == .month ? amount : (unit == .quarter ? amount * 3 : amount * 12)
-            var index = Int64(y) * 12 + Int64(m - 1)
-            let r = index % months
-            index -= r < 0 ? r + months : r
-            let yy = Int(index / 12), mm = Int(index % 12) + 1
-            return Int64(CivilCalendar.daysFromCivil(yy, mm, 1)) * day
+            let index = (Period.floorDiv(Int64(y) * 12 + Int64(m - 1), months) + k) * months
+            let yy = Int(Period.floorDiv(index, 12)), mm = Int(index - Period.floorDiv(index, 12) * 12) + 1
+            return Period.saturating(Int64(CivilCalendar.daysFromCivil(yy, mm, 1)), times: day)
         }
     }
 
-    /// The smallest period boundary at or after `t`.
-    public func ceil(_ t: Int64) -> Int64 {
-        let f = floor(t)
-        if f == t { return t }
-        switch unit {
-        case .fixed: return f + amount
-        default:
-            // Step past the end of this period and floor again.
-            var probe = f + 86_400_000 * 7 * (unit == .week ? amount : 1)
-            if unit != .week { probe = f + 86_400_000 * 32 * (unit == .month ? amount : (unit == .quarter ? amount * 3 : amount * 12)) }
-            return floor(probe) > t ? floor(probe) : probe
-        }
+    @inline(__always) static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    @inline(__always) static func saturating(_ a: Int64, times b: Int64) -> Int64 {
+        let (v, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? ((a < 0) != (b < 0) ? .min : .max) : v
     }
 }
 
@@ -85,7 +86,7 @@ extension Period {
     public var fixedMilliseconds: Int64? {
         switch unit {
         case .fixed: return amount
-        case .week: return amount * 7 * 86_400_000
+        case .week: return amount * 7 * 86_400_000   // amount ≤ 1e9 (see parse): fits
         default: return nil
         }
     }

@@ -21,23 +21,9 @@ extension Period {
         return Window(start: s, end: next(after: s))
     }
 
-    /// The start of the period after the one starting at `start` (an aligned boundary).
-    public func next(after start: Int64) -> Int64 {
-        switch unit {
-        case .fixed: return start + amount
-        default:
-            // Calendar units: step past the end and floor back to the boundary.
-            let day: Int64 = 86_400_000
-            let approx: Int64
-            switch unit {
-            case .week: approx = 7 * amount * day
-            case .month: approx = 31 * amount * day
-            case .quarter: approx = 92 * amount * day
-            default: approx = 366 * amount * day
-            }
-            return floor(start + approx)
-        }
-    }
+    /// The start of the period after the one starting at `start` (an aligned boundary); saturates at
+    /// `Int64.max` like `floor` (`366 * amount` days of a `1000000000y` period did not fit).
+    public func next(after start: Int64) -> Int64 { boundary(start, after: 1) }
 
     /// Every aligned window that starts at or after `from` and ends at or before `to`, in order.
     /// `from` and `to` are rounded outward to boundaries first, so a range of whole windows is covered

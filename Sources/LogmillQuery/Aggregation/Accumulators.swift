@@ -59,12 +59,13 @@ final class CountPresent: Accumulator {
 }
 
 final class CountDistinct: Accumulator {
-    /// Numbers by value (so 200 and "200" are one), other values by text.
+    /// What `stats … by` would put in one group is one value (`Value.keyNumber`): numbers by value
+    /// (so 200 and "200" are one), other values, and numeric text beyond 2^53, by text.
     enum Key: Hashable { case number(Double), text(String) }
     var seen = Set<Key>()
     override func add(_ v: Value, timestamp: Int64) {
         guard !v.isNull else { return }
-        if let d = v.number { seen.insert(.number(d)) } else if let t = v.text { seen.insert(.text(t)) }
+        if let d = v.keyNumber { seen.insert(d.isNaN ? .text("NaN") : .number(d)) } else if let t = v.text { seen.insert(.text(t)) }
     }
     override func merge(_ o: Accumulator) { seen.formUnion((o as! CountDistinct).seen) }
     override func result() -> Value { .int(Int64(seen.count)) }
@@ -253,7 +254,8 @@ final class QuantileSketch {
         logGamma = Foundation.log(gamma)
     }
 
-    @inline(__always) func key(_ x: Double) -> Int { Int((Foundation.log(x) / logGamma).rounded(.up)) }
+    /// The bucket of `x` > 0. Finite doubles need at most ±71,000; infinity is clamped into the top bucket.
+    @inline(__always) func key(_ x: Double) -> Int { Int(Swift.min(100_000, (Foundation.log(x) / logGamma).rounded(.up))) }
 
     func add(_ x: Double) {
         count += 1

@@ -55,7 +55,7 @@ final class GroupTable {
         } else if let found = index[scratch] {
             gi = found
         } else {
-            gi = newGroup(plan.groups.map { ctx.eval($0).owned() })
+            gi = newGroup(plan.groups.map { GroupTable.shown(ctx.eval($0).owned()) })
             index[scratch] = gi
         }
         if gi != lastGroup {
@@ -145,6 +145,16 @@ final class GroupTable {
         return out
     }
 
+    /// A group key as shown: the number -0 shows as 0, the group it shares with 0.
+    static func shown(_ v: Value) -> Value {
+        if case .number(let d) = v, d == 0 { return .number(0) }
+        return v
+    }
+
+    /// The bytes that decide which values are the same group (and the same `dedup` key): what reads
+    /// as a number (`Value.keyNumber`: numbers, and text such as `200`, `01`, `-0`, `1.5e3`) by its
+    /// value; other text by its bytes. This is the equality `=` uses, so `stats … by status` puts
+    /// JSON `200` and text `"200"` in one group.
     @inline(__always) static func encode(_ v: Value, into out: inout [UInt8]) {
         switch v {
         case .null: out.append(0)
@@ -152,10 +162,12 @@ final class GroupTable {
             out.append(4)
             out.append(contentsOf: Array(st.json.utf8))
         case .timestamp(let t): out.append(1); withUnsafeBytes(of: t) { out.append(contentsOf: $0) }
-        case .number, .int, .bool:
-            out.append(2)
-            withUnsafeBytes(of: v.number!) { out.append(contentsOf: $0) }
-        case .bytes, .string:
+        default:
+            if let d = v.keyNumber {
+                out.append(2)
+                withUnsafeBytes(of: d) { out.append(contentsOf: $0) }
+                return
+            }
             out.append(3)
             _ = v.withText { t in
                 withUnsafeBytes(of: UInt32(t.count)) { out.append(contentsOf: $0) }

@@ -227,7 +227,13 @@ final class EvalContext {
         case .jsonstringify:
             guard case .structure(let st) = arg(0) else { return .null }
             return .string(st.json)
-        case .concat: return StringFunctions.concat(args.map { eval($0) })
+        case .concat:
+            var out = ""
+            for a in args {
+                guard let t = eval(a).text else { return .null }   // a missing argument makes the result missing
+                out += t
+            }
+            return .string(out)
         case .ltrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: false)
         case .rtrim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: false, right: true)
         case .trim: return StringFunctions.trim(arg(0), args.count > 1 ? arg(1) : nil, left: true, right: true)
@@ -240,15 +246,14 @@ final class EvalContext {
         case .abs: return arg(0).number.map { .number(Swift.abs($0)) } ?? .null
         case .ceil: return arg(0).number.map { .number(Glibc.ceil($0)) } ?? .null
         case .floor: return arg(0).number.map { .number(Glibc.floor($0)) } ?? .null
-        case .greatest: return NumericFunctions.extreme(args.map { eval($0) }, greatest: true)
-        case .least: return NumericFunctions.extreme(args.map { eval($0) }, greatest: false)
+        case .greatest, .least: return NumericFunctions.extreme(args.count, greatest: f == .greatest) { eval(args[$0]) }
         case .log: return arg(0).number.flatMap { $0 > 0 ? .number(Glibc.log($0)) : nil } ?? .null
         case .sqrt: return arg(0).number.flatMap { $0 >= 0 ? .number(Glibc.sqrt($0)) : nil } ?? .null
         case .bin: return .null  // compiled to .bin
         case .datefloor, .dateceil: return .null  // compiled to .periodFloor
-        case .frommillis: return arg(0).number.map { .timestamp(Int64($0)) } ?? .null
+        case .frommillis: return arg(0).number.flatMap(NumericFunctions.truncate).map { .timestamp($0) } ?? .null
         case .tomillis: return DateFunctions.timestamp(arg(0)).map { .int($0) } ?? .null
-        case .now: return .int(Int64(now))
+        case .now: return NumericFunctions.truncate(now).map { .int($0) } ?? .null   // `--now` is a user's number
         case .isvalidip, .isvalidipv4, .isvalidipv6:
             guard let t = arg(0).text else { return .bool(false) }
             let s = Substring(t)

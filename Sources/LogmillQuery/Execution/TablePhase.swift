@@ -102,14 +102,15 @@ struct TablePhase {
             case .limit(let n):
                 if rows.count > n { rows.removeSubrange(n...) }
             case .dedup(let keys):
-                var seen = Set<[String]>()
+                // The same equality as `stats … by` groups (`GroupTable.encode`).
+                var seen = Set<[UInt8]>()
                 rows = rows.filter { r in
                     ctx.slots = r.values
-                    var key: [String] = []
+                    var key: [UInt8] = []
                     for k in keys {
                         let v = ctx.eval(k)
                         if v.isNull { return true }   // rows with a null key are never duplicates
-                        key.append(v.number.map { "#\($0)" } ?? v.text ?? "")
+                        GroupTable.encode(v, into: &key)
                     }
                     return seen.insert(key).inserted
                 }

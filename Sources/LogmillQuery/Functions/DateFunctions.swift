@@ -23,14 +23,15 @@ enum DateFunctions {
         RegisteredFunction(name: "queryEndTime", arity: 0...0, usage: "queryEndTime()") { _, ctx in .int(DateFunctions.window(ctx).end) },
         RegisteredFunction(name: "queryTimeRange", arity: 0...0, usage: "queryTimeRange()") { _, ctx in
             let w = DateFunctions.window(ctx)
-            return .int(w.end - w.start)
+            let (range, overflow) = w.end.subtractingReportingOverflow(w.start)
+            return overflow ? .null : .int(range)
         },
     ]
 
     static func formatDate(_ name: String) -> RegisteredFunction {
         RegisteredFunction(name: name, arity: 2...3, usage: "\(name)(@timestamp, \"%Y-%m-%d %H:%M:%S\" [, \"UTC\"])") { a, _ in
             guard let t = DateFunctions.timestamp(a[0]), let f = a[1].text, let zone = DateFunctions.zone(a, at: 2) else { return .null }
-            return .string(Strftime.format(t, f, zone))
+            return Strftime.format(t, f, zone).map { .string($0) } ?? .null
         }
     }
 
@@ -40,17 +41,19 @@ enum DateFunctions {
         return a[i].text.flatMap { Zone.named($0) }
     }
 
+    /// Epoch ms of a timestamp, a number (truncated) or ISO 8601 or numeric text; nil when it is
+    /// none of these or does not fit in 64 bits (`1e300`, infinity, NaN).
     static func timestamp(_ v: Value) -> Int64? {
         switch v {
         case .timestamp(let t): return t
-        case .number(let d): return Int64(d)
+        case .number(let d): return NumericFunctions.truncate(d)
         case .int(let i): return i
         case .bytes, .string:
             if let t = v.withText({ b -> Int64? in
                 if let (ms, end) = Timestamps.parseISO8601(b), end == b.count { return ms }
                 return nil
             }) ?? nil { return t }
-            return v.number.map { Int64($0) }
+            return v.number.flatMap(NumericFunctions.truncate)
         default: return nil
         }
     }
@@ -58,6 +61,6 @@ enum DateFunctions {
     /// The query window in epoch ms: `--from`/`--to` when given; otherwise from the epoch to the
     /// query's start time (local files have no window of their own).
     static func window(_ ctx: EvalContext) -> (start: Int64, end: Int64) {
-        (ctx.windowStart ?? 0, ctx.windowEnd ?? Int64((ctx.now * 1000).rounded(.down)))
+        (ctx.windowStart ?? 0, ctx.windowEnd ?? NumericFunctions.truncate((ctx.now * 1000).rounded(.down)) ?? (ctx.now < 0 ? .min : .max))
     }
 }

@@ -191,7 +191,7 @@ struct JavaDatePattern: Sendable {
         var avail = 0
         while st.pos + avail < b.count, Bytes.isDigit(b[st.pos + avail]) { avail += 1 }
         let n = Swift.min(max, avail - reserved)
-        guard n >= min, n > 0 else { return nil }
+        guard n >= min, n > 0, n <= 18 else { return nil }   // a pattern such as 30 S's must not overflow Int
         var v = 0
         for j in 0..<n { v = v * 10 + Int(b[st.pos + j] - 0x30) }
         st.pos += n
@@ -324,6 +324,8 @@ struct JavaDatePattern: Sendable {
 
     private static func resolve(_ st: State, defaultZone: Zone) -> Int64? {
         let year = st.year ?? 1970
+        // Epoch ms reach ±292 million years; within ±200 million the arithmetic below cannot overflow.
+        guard Swift.abs(year) <= 200_000_000 else { return nil }
         var month = st.month ?? 1, day = st.day ?? 1
         if let doy = st.dayOfYear {
             guard doy <= (CalendarMath.isLeap(year) ? 366 : 365) else { return nil }
@@ -385,11 +387,14 @@ enum Strftime {
         return (year, week)
     }
 
-    static func format(_ utcMs: Int64, _ fmt: String, _ zone: Zone) -> String {
+    /// nil when the local time does not fit in 64 bits (a time within hours of ±2^63 ms).
+    static func format(_ utcMs: Int64, _ fmt: String, _ zone: Zone) -> String? {
         let offset = zone.offset(utcMs: utcMs)
-        let local = utcMs + Int64(offset) * 1000
+        let (local, overflow) = utcMs.addingReportingOverflow(Int64(offset) * 1000)
+        guard !overflow else { return nil }
         let days = Int(CalendarMath.floorDiv(local, 86_400_000))
-        let msOfDay = Int(local - Int64(days) * 86_400_000)
+        let rem = local % 86_400_000   // days * 86_400_000 may not fit near Int64.min
+        let msOfDay = Int(rem < 0 ? rem + 86_400_000 : rem)
         let (y, mo, d) = Timestamps.civilFromDays(days)
         let h = msOfDay / 3_600_000, mi = msOfDay / 60_000 % 60, s = msOfDay / 1000 % 60, ms = msOfDay % 1000
         let wday = CalendarMath.weekday(days: days)

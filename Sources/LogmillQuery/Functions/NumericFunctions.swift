@@ -14,6 +14,7 @@ enum NumericFunctions {
         RegisteredFunction(name: "round", arity: 1...2, usage: "round(x [, decimals])") { args, _ in
             guard let x = args[0].number else { return .null }
             let d = args.count > 1 ? (args[1].number ?? 0) : 0
+            guard !d.isNaN else { return .null }
             var p = 1.0
             for _ in 0..<Int(max(0, min(15, d))) { p *= 10 }
             return .number((x * p).rounded(.toNearestOrAwayFromZero) / p)
@@ -36,13 +37,16 @@ enum NumericFunctions {
         RegisteredFunction(name: "isNumeric", arity: 1...1, usage: "isNumeric(x)") { a, _ in .bool(NumericFunctions.isNumeric(a[0])) },
     ]
 
-    static func extreme(_ args: [Value], greatest: Bool) -> Value {
-        var best: Double? = nil
-        for a in args {
-            guard let n = a.number else { continue }
-            if best == nil || (greatest ? n > best! : n < best!) { best = n }
+    /// `greatest`/`least` of `count` arguments read by `argument(i)`: null as soon as one is
+    /// missing or not a number (a function of a missing operand is missing), NaN if one is NaN.
+    @inline(__always) static func extreme(_ count: Int, greatest: Bool, _ argument: (Int) -> Value) -> Value {
+        var best = greatest ? -Double.infinity : Double.infinity
+        for i in 0..<count {
+            guard let n = argument(i).number else { return .null }
+            if n.isNaN { return .number(n) }
+            if greatest ? n > best : n < best { best = n }
         }
-        return best.map { .number($0) } ?? .null
+        return .number(best)
     }
 
     /// Mean Earth radius in km (IUGG).

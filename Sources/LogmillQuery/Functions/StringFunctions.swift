@@ -58,14 +58,20 @@ enum StringFunctions {
         return t
     }
 
+    /// A start or length that is not a number in 64 bits (`1e300`, infinity, NaN) gives null; within
+    /// that range both are clamped to the string.
     static func substr(_ v: Value, _ start: Value, _ len: Value?) -> Value {
-        guard let s = v.text, let st = start.number else { return .null }
+        guard let s = v.text, let st = start.number.flatMap(NumericFunctions.truncate) else { return .null }
         let scalars = Array(s.unicodeScalars)
+        let count = scalars.count
         var from = Int(st)
-        if from < 0 { from = max(0, scalars.count + from) }
-        guard from <= scalars.count else { return .string("") }
-        var to = scalars.count
-        if let l = len { guard let n = l.number else { return .null }; to = min(scalars.count, from + max(0, Int(n))) }
+        if from < 0 { from = from < -count ? 0 : count + from }
+        guard from <= count else { return .string("") }
+        var to = count
+        if let l = len {
+            guard let n = l.number.flatMap(NumericFunctions.truncate) else { return .null }
+            to = n >= count - from ? count : from + max(0, Int(n))
+        }
         var out = String.UnicodeScalarView()
         out.append(contentsOf: scalars[from..<to])
         return .string(String(out))
@@ -89,15 +95,6 @@ enum StringFunctions {
         }
         guard let found = r else { return .null }
         return .int(found ? 1 : 0)
-    }
-
-    static func concat(_ args: [Value]) -> Value {
-        var out = ""
-        for a in args {
-            guard let t = a.text else { continue }
-            out += t
-        }
-        return .string(out)
     }
 
     static func affix(_ s: Value, _ p: Value, prefix: Bool) -> Value {

@@ -130,6 +130,11 @@ struct Lexer {
                 } else {
                     let s = String(decoding: text[start..<i], as: UTF8.self)
                     guard let v = Double(s) else { throw error("malformed number '\(s)'", at: start) }
+                    // Whole numbers must fit in 64 bits and decimals in a double: anything larger
+                    // would silently become infinity or lose its last digits.
+                    guard v.isFinite, s.contains(".") || Int64(s) != nil else {
+                        throw error("the number \(s) is too large", at: start, hint: "whole numbers go up to 9223372036854775807")
+                    }
                     push(.number(v, s))
                 }
             } else if Lexer.isIdentStart(c) {

@@ -8,8 +8,15 @@ public struct QueryParser {
                               "addtotals", "expand", "relevantfields", "autoregress", "filldown", "fillmissing", "cidrlookup",
                               "outlier", "accum", "appendcols", "sessionize", "countfrequent", "json", "tail"]
 
+    /// How deeply parentheses, calls, `not`, unary minus and `^` may nest, counting each operator of
+    /// an arithmetic chain such as `a + b + c` as a level too. Parsing recurses once per level of
+    /// nesting, and compiling and evaluating once per level of the tree (which a chain deepens), so
+    /// without a bound a long enough `((((…` or `1+1+1…` overflows the stack.
+    static let maxNesting = 256
+
     private var tokens: [Token] = []
     private var p = 0
+    private var depth = 0
     private let source: String
     private var lexer: Lexer
 
@@ -46,6 +53,16 @@ public struct QueryParser {
         p += 1
     }
 
+    /// Enters one more level of nesting at `t`; the caller leaves it with `depth -= 1`.
+    private mutating func enter(_ t: Token) throws {
+        depth += 1
+        if depth > QueryParser.maxNesting { throw tooDeep(t) }
+    }
+
+    @inline(never) private func tooDeep(_ t: Token) -> QueryError {
+        err("the expression nests more than \(QueryParser.maxNesting) levels deep here", t, hint: "split it with 'fields' into named steps")
+    }
+
     private func describe(_ t: Token) -> String {
         switch t.kind {
         case .identifier(let n): return "'\(n)'"
@@ -63,10 +80,11 @@ public struct QueryParser {
     }
 
     mutating func parseQuery() throws -> Query {
-        tokens = try lexer.tokenize()
+        // Checked before tokenizing, so a huge query costs nothing.
         if source.utf8.count > 10_000 {
             throw QueryError("query is \(source.utf8.count) characters long; Insights accepts at most 10,000", at: nil, source: source)
         }
+        tokens = try lexer.tokenize()
         var commands: [Command] = []
         if isOp("|") { p += 1 }   // tolerate a leading pipe
         if case .end = tok.kind { throw err("the query is empty", hint: "start with a command such as 'fields' or 'filter'") }
@@ -303,28 +321,39 @@ public struct QueryParser {
     }
 
     private mutating func parseOr() throws -> Expr {
-        var l = try parseAnd()
+        var operands = [try parseAnd()]
         while isKeyword("or") {
             p += 1
-            let r = try parseAnd()
-            l = span(l, r, .binary("or", l, r))
+            operands.append(try parseAnd())
         }
-        return l
+        return balanced(operands[...], "or")
     }
 
     private mutating func parseAnd() throws -> Expr {
-        var l = try parseNot()
+        var operands = [try parseNot()]
         while isKeyword("and") {
             p += 1
-            let r = try parseNot()
-            l = span(l, r, .binary("and", l, r))
+            operands.append(try parseNot())
         }
-        return l
+        return balanced(operands[...], "and")
+    }
+
+    /// `and` and `or` are associative (and short-circuit left to right either way), so a long chain
+    /// such as a generated `a = 1 or a = 2 or …` becomes a balanced tree: as deep as the log of its
+    /// length, where a left-leaning one would be as deep as the chain and overflow the stack when
+    /// compiled or evaluated. Three operands keep the left-leaning shape `(a op b) op c`.
+    private func balanced(_ xs: ArraySlice<Expr>, _ op: String) -> Expr {
+        if xs.count == 1 { return xs[xs.startIndex] }
+        let mid = xs.endIndex - xs.count / 2
+        let l = balanced(xs[..<mid], op), r = balanced(xs[mid...], op)
+        return span(l, r, .binary(op, l, r))
     }
 
     private mutating func parseNot() throws -> Expr {
         if isKeyword("not") {
             let t = tok
+            try enter(t)
+            defer { depth -= 1 }
             p += 1
             let e = try parseNot()
             return Expr(kind: .not(e), start: t.start, end: e.end, location: t.location)
@@ -332,13 +361,30 @@ public struct QueryParser {
         return try parseComparison()
     }
 
+    // Every function on the recursive path (parseExpr … parseAtom and back) keeps a small frame,
+    // with cold paths and error messages out of line: a debug build's frames are large, and the
+    // nesting bound must hold far below the stack's end.
+
     private mutating func parseComparison() throws -> Expr {
         let l = try parseAdditive()
-        if case .op(let o) = tok.kind, ["=", "!=", "<", "<=", ">", ">="].contains(o) {
+        if let o = comparisonOperator() {
             p += 1
             let r = try parseAdditive()
             return span(l, r, .binary(o, l, r))
         }
+        switch tok.kind {
+        case .op, .identifier: return try parseMatch(l)
+        default: return l
+        }
+    }
+
+    @inline(never) private func comparisonOperator() -> String? {
+        guard case .op(let o) = tok.kind, o == "=" || o == "!=" || o == "<" || o == "<=" || o == ">" || o == ">=" else { return nil }
+        return o
+    }
+
+    /// `=~`, `like`, `not like`, `in`, `not in`.
+    @inline(never) private mutating func parseMatch(_ l: Expr) throws -> Expr {
         if isOp("=~") {
             p += 1
             let r = try parsePrimary()
@@ -351,48 +397,60 @@ public struct QueryParser {
             let r = try parsePrimary()
             return span(l, r, .like(l, r, negated: negated))
         }
-        if isKeyword("in") {
-            p += 1
-            let open = tok
-            try expectOp("[", hint: "write a list: f in [\"a\", \"b\"]")
-            var items: [Expr] = []
-            if !isOp("]") {
-                repeat {
-                    if !items.isEmpty { p += 1 }
-                    items.append(try parseAdditive())
-                } while isOp(",")
-            }
-            let close = tok
-            guard isOp("]") else { throw err("expected ']' to close the list opened at column \(open.location.column)") }
-            p += 1
-            return Expr(kind: .inList(l, items, negated: negated), start: l.start, end: close.end, location: l.location)
-        }
+        if isKeyword("in") { return try parseInList(l, negated: negated) }
         return l
     }
 
+    @inline(never) private mutating func parseInList(_ l: Expr, negated: Bool) throws -> Expr {
+        p += 1
+        let open = tok
+        try expectOp("[", hint: "write a list: f in [\"a\", \"b\"]")
+        var items: [Expr] = []
+        if !isOp("]") {
+            repeat {
+                if !items.isEmpty { p += 1 }
+                items.append(try parseAdditive())
+            } while isOp(",")
+        }
+        let close = tok
+        guard isOp("]") else { throw err("expected ']' to close the list opened at column \(open.location.column)") }
+        p += 1
+        return Expr(kind: .inList(l, items, negated: negated), start: l.start, end: close.end, location: l.location)
+    }
+
     private mutating func parseAdditive() throws -> Expr {
+        // `a + b - c …` builds a tree as deep as the chain (rounding makes it unsafe to rebalance):
+        // each operator counts as a level of nesting.
         var l = try parseMultiplicative()
+        let outer = depth
         while case .op(let o) = tok.kind, o == "+" || o == "-" {
+            try enter(tok)
             p += 1
             let r = try parseMultiplicative()
             l = span(l, r, .binary(o, l, r))
         }
+        depth = outer
         return l
     }
 
     private mutating func parseMultiplicative() throws -> Expr {
         var l = try parseUnary()
+        let outer = depth
         while case .op(let o) = tok.kind, o == "*" || o == "/" || o == "%" {
+            try enter(tok)
             p += 1
             let r = try parseUnary()
             l = span(l, r, .binary(o, l, r))
         }
+        depth = outer
         return l
     }
 
     private mutating func parseUnary() throws -> Expr {
         if isOp("-") {
             let t = tok
+            try enter(t)
+            defer { depth -= 1 }
             p += 1
             let e = try parseUnary()
             if case .number(let v) = e.kind { return Expr(kind: .number(-v), start: t.start, end: e.end, location: t.location) }
@@ -404,6 +462,8 @@ public struct QueryParser {
     private mutating func parsePower() throws -> Expr {
         let base = try parsePrimary()
         if isOp("^") {
+            try enter(tok)
+            defer { depth -= 1 }
             p += 1
             let e = try parseUnary()
             return span(base, e, .binary("^", base, e))
@@ -412,8 +472,14 @@ public struct QueryParser {
     }
 
     private mutating func parsePrimary() throws -> Expr {
-        var e = try parseAtom()
-        // Postfix map and list access: jsonParse(x).key, list[0], m.`a.b`.
+        let e = try parseAtom()
+        if isOp(".") || isOp("[") { return try parsePostfix(e) }
+        return e
+    }
+
+    /// Postfix map and list access: jsonParse(x).key, list[0], m.`a.b`.
+    @inline(never) private mutating func parsePostfix(_ atom: Expr) throws -> Expr {
+        var e = atom
         while true {
             if isOp(".") {
                 p += 1
@@ -423,7 +489,8 @@ public struct QueryParser {
                 p += 1
             } else if isOp("["), tok.start == e.end {
                 p += 1
-                guard case .number(let v, _) = tok.kind, v >= 0, v == v.rounded() else { throw err("expected a list index") }
+                guard case .number(let v, let s) = tok.kind, v >= 0, v == v.rounded() else { throw err("expected a list index") }
+                guard v < 9.223372036854775807e18 else { throw err("list index \(s) is too large") }
                 p += 1
                 let close = tok
                 try expectOp("]")
@@ -444,46 +511,70 @@ public struct QueryParser {
         case .period(let s): p += 1; return make(.period(s))
         case .identifier(let name):
             p += 1
-            if !t.quoted, isOp("(") {
-                p += 1
-                var args: [Expr] = []
-                if !isOp(")") {
-                    repeat {
-                        if !args.isEmpty { p += 1 }
-                        if isOp("*") {
-                            let s = tok
-                            p += 1
-                            args.append(Expr(kind: .star, start: s.start, end: s.end, location: s.location))
-                        } else {
-                            args.append(try parseExpr())
-                        }
-                    } while isOp(",")
-                }
-                let close = tok
-                guard isOp(")") else {
-                    throw err("expected ')' to close the call to \(name)() opened at column \(t.location.column), found \(describe(tok))")
-                }
-                p += 1
-                return Expr(kind: .call(name, args), start: t.start, end: close.end, location: t.location)
-            }
-            if !t.quoted, ["and", "or", "not", "like", "in", "as", "by", "asc", "desc"].contains(name.lowercased()) {
-                throw err("expected a value but found the keyword '\(name)'")
-            }
-            return make(.field(name))
+            if !t.quoted, isOp("(") { return try parseCall(t, name) }
+            return try field(t, name)
         case .op("("):
-            p += 1
-            let e = try parseExpr()
-            guard isOp(")") else { throw err("expected ')' to close the '(' at column \(t.location.column), found \(describe(tok))") }
-            let close = tok
-            p += 1
-            return Expr(kind: e.kind, start: t.start, end: close.end, location: t.location)
-        case .op("["):
-            throw err("a list [...] may only follow 'in'")
-        case .end:
-            throw err("the query ends where a value was expected")
+            return try parseParenthesized(t)
         default:
-            throw err("expected a value but found \(describe(t))")
+            throw notAValue(t)
         }
+    }
+
+    @inline(never) private func notAValue(_ t: Token) -> QueryError {
+        switch t.kind {
+        case .op("["): return err("a list [...] may only follow 'in'")
+        case .end: return err("the query ends where a value was expected")
+        default: return err("expected a value but found \(describe(t))")
+        }
+    }
+
+    @inline(never) private func field(_ t: Token, _ name: String) throws -> Expr {
+        if !t.quoted, ["and", "or", "not", "like", "in", "as", "by", "asc", "desc"].contains(name.lowercased()) {
+            throw err("expected a value but found the keyword '\(name)'", t)
+        }
+        return Expr(kind: .field(name), start: t.start, end: t.end, location: t.location)
+    }
+
+    @inline(never) private mutating func parseParenthesized(_ t: Token) throws -> Expr {
+        try enter(t)
+        p += 1
+        let e = try parseExpr()
+        guard isOp(")") else { throw unclosed(t) }
+        depth -= 1
+        let close = tok
+        p += 1
+        return Expr(kind: e.kind, start: t.start, end: close.end, location: t.location)
+    }
+
+    @inline(never) private func unclosed(_ t: Token) -> QueryError {
+        err("expected ')' to close the '(' at column \(t.location.column), found \(describe(tok))")
+    }
+
+    @inline(never) private func unclosedCall(_ t: Token, _ name: String) -> QueryError {
+        err("expected ')' to close the call to \(name)() opened at column \(t.location.column), found \(describe(tok))")
+    }
+
+    @inline(never) private mutating func parseCall(_ t: Token, _ name: String) throws -> Expr {
+        try enter(t)
+        p += 1
+        var args: [Expr] = []
+        if !isOp(")") {
+            repeat {
+                if !args.isEmpty { p += 1 }
+                if isOp("*") {
+                    let s = tok
+                    p += 1
+                    args.append(Expr(kind: .star, start: s.start, end: s.end, location: s.location))
+                } else {
+                    args.append(try parseExpr())
+                }
+            } while isOp(",")
+        }
+        let close = tok
+        guard isOp(")") else { throw unclosedCall(t, name) }
+        depth -= 1
+        p += 1
+        return Expr(kind: .call(name, args), start: t.start, end: close.end, location: t.location)
     }
 }
 

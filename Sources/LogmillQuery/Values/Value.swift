@@ -38,6 +38,15 @@ public enum Value {
         }
     }
 
+    /// The number a value counts as when values are told apart (`stats … by`, `dedup`,
+    /// `count_distinct`): `number`, with -0 as 0 and every NaN as one, except text beyond 2^53 in
+    /// magnitude, whose digits a double cannot keep apart (19-digit IDs): that stays text.
+    @inline(__always) var keyNumber: Double? {
+        guard let d = number else { return nil }
+        if isText && Swift.abs(d) >= 9_007_199_254_740_992 { return nil }
+        return d == 0 ? 0 : (d.isNaN ? .nan : d)
+    }
+
     /// Parses text that is entirely a decimal number (optional sign, fraction and exponent, surrounding spaces allowed).
     @inline(__always) static func parseNumber(_ b: UnsafeRawBufferPointer) -> Double? {
         var s = 0, e = b.count
