@@ -202,3 +202,34 @@ final class ObjectIdentityTests: XCTestCase {
         XCTAssertEqual(try SourceArguments.objects([dir, dir + "/sub/a.log", dir + "/**/*.log"]).count, 1, "links and a symlink loop")
     }
 }
+
+/// stddev gives the same digits however the records are split, and the right ones.
+final class StandardDeviationSplitTests: XCTestCase {
+    func testSameAnswerForEverySplitAndCloseToATwoPassComputation() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-stddev")
+        defer { tmp.cleanup() }
+        var rng = SeededRandom(seed: 77)
+        var values: [Double] = []
+        var text = ""
+        for i in 0..<60_000 {
+            let v = (Double(rng.below(100_000)) / 7.0 + 480) * (rng.chance(50) ? 1 : 1e6)
+            values.append(v)
+            text += "2026-11-01T00:00:\(String(format: "%02d", i % 60)).000Z {\"v\":\(v)}\n"
+        }
+        FileManager.default.createFile(atPath: tmp.path + "/v.log", contents: Data(text.utf8))
+        let mean = values.reduce(0, +) / Double(values.count)
+        let twoPass = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+        var answers = Set<String>()
+        for (workers, split) in [(1, 8 << 20), (2, 8 << 20), (2, 64 << 10), (2, 16 << 10)] {
+            var o = QueryOptions()
+            o.scan.workers = workers
+            o.scan.splitSize = split
+            o.scan.budget = WorkerBudget(capacity: 2)
+            let r = try QueryEngine(text: "stats stddev(v) as sd", options: o).run(try SourceArguments.objects([tmp.path + "/v.log"]))
+            let sd = r.rows[0][0].number!
+            XCTAssertEqual(sd, twoPass, accuracy: twoPass * 1e-12)
+            answers.insert("\(sd)")
+        }
+        XCTAssertEqual(answers.count, 1, "one answer whatever the split: \(answers)")
+    }
+}

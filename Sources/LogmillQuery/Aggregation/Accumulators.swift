@@ -148,29 +148,52 @@ final class Extreme: Accumulator {
     override func decode(from r: inout PartialReader) throws { best = try r.value() }
 }
 
-/// Sample standard deviation (n − 1), by Welford's method; merged with Chan's formula.
+/// Sample standard deviation (n − 1) from the count, the sum and the sum of squares, each kept as a
+/// compensated (double-double) sum and the squares added exactly (`x·x` and its rounding error), so
+/// the answer does not depend on how the records were split between workers or partials, and
+/// `(Σx² − (Σx)²/n)` keeps its digits even when the values are large and close together.
 final class StandardDeviation: Accumulator {
-    var n = 0.0, mean = 0.0, m2 = 0.0
+    var n = 0.0
+    var sum = CompensatedSum()
+    var squares = CompensatedSum()
     override func add(_ v: Value, timestamp: Int64) {
         guard let x = v.number else { return }
         n += 1
-        let d = x - mean
-        mean += d / n
-        m2 += d * (x - mean)
+        sum.add(x)
+        let sq = x * x
+        squares.add(sq)
+        squares.add((-sq).addingProduct(x, x))   // x·x − sq, exactly (fused multiply-add)
     }
     override func merge(_ o: Accumulator) {
         let s = o as! StandardDeviation
-        guard s.n > 0 else { return }
-        if n == 0 { n = s.n; mean = s.mean; m2 = s.m2; return }
-        let total = n + s.n
-        let d = s.mean - mean
-        mean += d * s.n / total
-        m2 += s.m2 + d * d * n * s.n / total
-        n = total
+        n += s.n
+        sum.add(s.sum)
+        squares.add(s.squares)
     }
-    override func result() -> Value { n < 2 ? (n == 1 ? .number(0) : .null) : .number((m2 / (n - 1)).squareRoot()) }
-    override func encode(into w: inout PartialWriter) { w.double(n); w.double(mean); w.double(m2) }
-    override func decode(from r: inout PartialReader) throws { n = try r.double(); mean = try r.double(); m2 = try r.double() }
+    override func result() -> Value {
+        if n < 2 { return n == 1 ? .number(0) : .null }
+        // (Σx)² as a double-double: the exact square of the high part, plus the cross term.
+        let sh = sum.high, sl = sum.low
+        let p = sh * sh
+        let pl = (-p).addingProduct(sh, sh) + 2 * sh * sl
+        // Divided by n, in double-double.
+        let qh = p / n
+        let ql = (p.addingProduct(-qh, n) + pl) / n   // the remainder p − qh·n is exact
+        // Σx² − (Σx)²/n, the high parts subtracted exactly (two-sum), then the low parts.
+        let t = squares.high - qh
+        let bb = t - squares.high
+        let err = (squares.high - (t - bb)) + (-qh - bb)
+        let d = t + (err + squares.low - ql)
+        return .number((max(0, d) / (n - 1)).squareRoot())
+    }
+    override func encode(into w: inout PartialWriter) {
+        w.double(n); w.double(sum.high); w.double(sum.low); w.double(squares.high); w.double(squares.low)
+    }
+    override func decode(from r: inout PartialReader) throws {
+        n = try r.double()
+        sum.high = try r.double(); sum.low = try r.double()
+        squares.high = try r.double(); squares.low = try r.double()
+    }
 }
 
 /// Percentile by nearest rank: exact over the first `exactLimit` values, then a mergeable
