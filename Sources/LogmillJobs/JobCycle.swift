@@ -82,10 +82,7 @@ public struct JobCycle {
         var text = job.query + "\n" + job.mapping.namespace + "\n" + period.description + "\n" + (job.mapping.timestampColumn ?? "")
         for m in job.mapping.metrics { text += "\nmetric \(m.name) \(m.source) \(m.unit.rawValue) \(m.storageResolution) \(m.defaultValue.map { "\($0)" } ?? "")" }
         for d in job.mapping.dimensions { text += "\ndimension \(d.name) \(d.source)" }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return FNV1a.hex(text.utf8)
     }
 
     /// The job's window period: its schedule's (rate, every, or an evenly spaced cron), else its

@@ -84,14 +84,28 @@ public struct ContentFingerprint: Sendable, Hashable, Codable, CustomStringConve
     public var length: Int
 
     public init(_ bytes: UnsafeRawBufferPointer) {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes.prefix(ContentFingerprint.span) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        hash = h
+        hash = FNV1a.hash(bytes.prefix(ContentFingerprint.span))
         length = min(bytes.count, ContentFingerprint.span)
     }
 
     public var description: String {
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex + "/\(length)"
+    }
+}
+
+/// The 64-bit FNV-1a hash: small, fast, stable across runs and machines; used for content
+/// fingerprints, checkpoint tails and the signatures of stored partials and job states.
+public enum FNV1a {
+    public static func hash<S: Sequence>(_ bytes: S) -> UInt64 where S.Element == UInt8 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+
+    /// The hash as 16 hex digits.
+    public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        let hex = String(hash(bytes), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -44,9 +44,7 @@ enum SourceCheckpoints {
 
     /// FNV-1a over bytes.
     static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
+        FNV1a.hash(bytes)
     }
 
     /// Decoded bytes `[from, to)` of an object (fewer when it is shorter).

@@ -1,3 +1,4 @@
+import LogmillSources
 /// The mergeable state of one query over some of its records: the aggregate state of every group
 /// for a `stats` query, the rows held so far for one without. Partials of the same plan merge in any
 /// order to the state one scan over all their records would have reached, and can be written to bytes
@@ -111,8 +112,6 @@ public final class QueryPartial {
 extension QueryPlan {
     /// A 64-bit FNV-1a hash of the parsed query, so a partial is only ever read by the query that wrote it.
     static func signature(of query: Query) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in String(describing: query).utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
+        FNV1a.hash(String(describing: query).utf8)
     }
 }
