@@ -67,7 +67,8 @@ final class BacktrackScratch {
 /// An instruction of the backtracker's rewritten program (see the file comment).
 struct BTInst: Sendable {
     enum Op: UInt8, Sendable {
-        case byteRange, byteSet, split, save, assert, match, fail
+        /// The first cases mirror `Inst.Op` (same raw values).
+        case byteRange, byteSet, split, save, assert, match, fail, look
         /// Compare `aux` bytes at `literalBytes[arg...]`, then go to `next`.
         case literal
         /// Greedy loop: consume bytes of the class (`lo...hi` when `aux < 0`, else `sets[aux]`) while
@@ -294,6 +295,11 @@ final class Backtracker: @unchecked Sendable {
                         continue
                     case .assert:
                         if assertionHolds(inst.arg, h, n, pos) {
+                            pc = inst.next
+                            continue
+                        }
+                    case .look:
+                        if Inst(op: .look, lo: inst.lo, hi: inst.hi, arg: inst.arg).lookHolds(h, n, pos) {
                             pc = inst.next
                             continue
                         }

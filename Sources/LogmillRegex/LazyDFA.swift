@@ -6,6 +6,11 @@
 // `match` are dropped (leftmost-first: lower-priority threads are cut), so running the DFA to the
 // dead state yields the end of the leftmost-first match, identical to the PikeVM's.
 //
+// One-byte lookaheads (`look`, from the UTF-8 units of sets) stay in the leaf list: they are decided
+// by the byte the state steps over, so a transition resolves them (and a `match` reached through them
+// is a match *before* that byte, flagged in the transition), and the end of the haystack resolves
+// them in a per-state flag.
+//
 // States and transitions are built on demand into a per-scratch cache with a memory budget; when the
 // budget is exceeded the cache is cleared, and a search that clears it too often gives up so the
 // caller can fall back to the PikeVM.
@@ -14,6 +19,8 @@
 private let startMarker: Int32 = -2
 private let unknownState: Int32 = -1
 private let deadState: Int32 = 0
+/// Set in a transition when the leftmost-first match ends before the byte it steps over.
+private let matchBeforeFlag: Int32 = 1 << 30
 
 /// Mutable per-thread DFA state (lives in a `Scratch`).
 final class DFACache {
@@ -23,6 +30,8 @@ final class DFACache {
     /// hot loop has no exclusivity or bounds checks; rows are initialised when their state is added.
     let trans: UnsafeMutablePointer<Int32>
     let matchFlags: UnsafeMutablePointer<Bool>
+    /// Per state: whether a match ends at the end of the haystack through lookaheads (-1: unknown).
+    let eoiMatch: UnsafeMutablePointer<Int8>
     var stateCount = 0
     var states: [[Int32]] = []
     var index: [[Int32]: Int32] = [:]
@@ -38,6 +47,7 @@ final class DFACache {
         maxStates = max(64, memoryBudget / (4 * classCount))
         trans = .allocate(capacity: maxStates * classCount)
         matchFlags = .allocate(capacity: maxStates)
+        eoiMatch = .allocate(capacity: maxStates)
         seen = [Int32](repeating: 0, count: program.insts.count)
         reset()
     }
@@ -45,6 +55,7 @@ final class DFACache {
     deinit {
         trans.deallocate()
         matchFlags.deallocate()
+        eoiMatch.deallocate()
     }
 
     func reset() {
@@ -61,6 +72,7 @@ final class DFACache {
         let id = Int32(stateCount)
         (trans + stateCount * classCount).initialize(repeating: unknownState, count: classCount)
         matchFlags[stateCount] = match
+        eoiMatch[stateCount] = -1
         stateCount += 1
         states.append(list)
         index[list] = id
@@ -103,7 +115,7 @@ final class LazyDFA: Sendable {
                 case .save:
                     pc = inst.next
                     continue
-                case .byteRange, .byteSet, .match:
+                case .byteRange, .byteSet, .match, .look:
                     out.append(pc)
                 case .assert, .fail:
                     break
@@ -142,11 +154,21 @@ final class LazyDFA: Sendable {
         return intern(list, c)
     }
 
-    /// Computes the transition of `state` on a byte (any representative of its class).
+    /// Computes the transition of `state` on a byte (any representative of its class), with
+    /// `matchBeforeFlag` set when a lookahead leads to a match before the byte.
     private func computeNext(_ state: Int32, _ byte: UInt8, _ c: DFACache) -> Int32 {
         newGeneration(c)
         var out: [Int32] = []
-        for pc in c.states[Int(state)] {
+        let matchBefore = step(c.states[Int(state)], next: Int(byte), into: &out, c)
+        let id = intern(out, c)
+        return matchBefore ? id | matchBeforeFlag : id
+    }
+
+    /// Steps the leaves of a state over `next` (a byte, or -1 for the end of the haystack), in
+    /// priority order, appending the closures after it to `out`. Returns true when a `match` reached
+    /// through lookaheads ends before `next`; it cuts the lower-priority leaves, like a `match` leaf.
+    private func step(_ leaves: [Int32], next b: Int, into out: inout [Int32], _ c: DFACache) -> Bool {
+        for pc in leaves {
             if pc == startMarker {
                 closure(prog.start, into: &out, c)
                 out.append(startMarker)
@@ -155,19 +177,46 @@ final class LazyDFA: Sendable {
             let inst = prog.insts[Int(pc)]
             switch inst.op {
             case .match:
-                break
+                return false
             case .byteRange:
-                if byte >= inst.lo && byte <= inst.hi { closure(inst.next, into: &out, c) }
-                continue
+                if b >= Int(inst.lo) && b <= Int(inst.hi) { closure(inst.next, into: &out, c) }
             case .byteSet:
-                if prog.sets[Int(inst.arg)].contains(byte) { closure(inst.next, into: &out, c) }
-                continue
+                if b >= 0 && prog.sets[Int(inst.arg)].contains(UInt8(b)) { closure(inst.next, into: &out, c) }
+            case .look:
+                guard inst.lookHolds(next: b) else { continue }
+                // The leaves after the lookahead, at the same position.
+                var here: [Int32] = []
+                aside(c) { closure(inst.next, into: &here, c) }
+                if let m = here.firstIndex(where: { prog.insts[Int($0)].op == .match }) {
+                    _ = step(Array(here[..<m]), next: b, into: &out, c)
+                    return true
+                }
+                if step(here, next: b, into: &out, c) { return true }
             default:
                 continue
             }
-            break // cut after match
         }
-        return intern(out, c)
+        return false
+    }
+
+    /// Runs `body` with its own closure marks, keeping those of the closure under construction.
+    private func aside(_ c: DFACache, _ body: () -> Void) {
+        let saved = c.seen, savedGen = c.seenGen
+        newGeneration(c)
+        body()
+        c.seen = saved
+        c.seenGen = savedGen
+    }
+
+    /// Whether a match ends at the end of the haystack in `state` through lookaheads.
+    private func matchesAtEnd(_ state: Int32, _ c: DFACache) -> Bool {
+        if c.eoiMatch[Int(state)] < 0 {
+            var unused: [Int32] = []
+            var m = false
+            aside(c) { m = step(c.states[Int(state)], next: -1, into: &unused, c) }
+            c.eoiMatch[Int(state)] = m ? 1 : 0
+        }
+        return c.eoiMatch[Int(state)] == 1
     }
 
     /// Finds the end of the leftmost-first match starting at or after `start` (or exactly at `start`
@@ -185,6 +234,7 @@ final class LazyDFA: Sendable {
         let classCount = c.classCount
         let trans = c.trans
         let matchFlags = c.matchFlags
+        let hasLook = prog.hasLookahead
         return classes.withUnsafeBufferPointer { cls -> Result in
             while true {
                 if state == initial {
@@ -196,7 +246,10 @@ final class LazyDFA: Sendable {
                     lastMatch = pos
                     if earliest { break }
                 }
-                if pos >= n { break }
+                if pos >= n {
+                    if hasLook && lastMatch < n && matchesAtEnd(state, c) { lastMatch = n }
+                    break
+                }
                 // Hot loop: follow cached transitions.
                 var next = trans[Int(state) &* classCount &+ Int(cls[Int(h[pos])])]
                 if next == unknownState {
@@ -212,6 +265,11 @@ final class LazyDFA: Sendable {
                     }
                     next = computeNext(state, h[pos], c)
                     trans[Int(state) &* classCount &+ Int(cls[Int(h[pos])])] = next
+                }
+                if hasLook && next & matchBeforeFlag != 0 {
+                    next &= ~matchBeforeFlag
+                    lastMatch = pos
+                    if earliest { break }
                 }
                 if next == deadState { break }
                 state = next

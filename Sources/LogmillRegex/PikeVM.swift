@@ -270,6 +270,11 @@ final class PikeVM: Sendable {
                         pc = inst.next
                         continue
                     }
+                case .look:
+                    if inst.lookHolds(h, n, pos) {
+                        pc = inst.next
+                        continue
+                    }
                 case .byteRange, .byteSet, .match:
                     if captures {
                         let dst = list.slots + Int(pc) * slotCount
