@@ -161,11 +161,18 @@ final class Backtracker: @unchecked Sendable {
         let usePrefilter = !anchored
         var stack = s.stack
         var cap = s.stackCapacity
+        let boundaries = prog.unanchoredStart != nil
         var cand = start
         while cand <= limit {
             if usePrefilter {
                 guard let p = prefilter.next(h, n, from: cand), p <= limit else { return false }
                 cand = p
+            }
+            if boundaries && !isUnitBoundary(h, n, cand) {
+                // Inside a character: no match begins here.
+                if anchored { return false }
+                cand += 1
+                continue
             }
             var pc0 = prog.start
             var pos0 = cand

@@ -149,8 +149,13 @@ final class LazyDFA: Sendable {
     private func initialState(_ c: DFACache, anchored: Bool) -> Int32 {
         newGeneration(c)
         var list: [Int32] = []
-        closure(prog.start, into: &list, c)
-        if !anchored { list.append(startMarker) }
+        if !anchored, let u = prog.unanchoredStart {
+            // `(?s:.)*?` over whole units, so matches begin on unit boundaries only.
+            closure(u, into: &list, c)
+        } else {
+            closure(prog.start, into: &list, c)
+            if !anchored { list.append(startMarker) }
+        }
         return intern(list, c)
     }
 
@@ -219,6 +224,20 @@ final class LazyDFA: Sendable {
         return c.eoiMatch[Int(state)] == 1
     }
 
+    /// The next candidate start from the prefilter; with `unanchoredStart`, on a unit boundary (the
+    /// initial state stands for a boundary).
+    @inline(__always)
+    private func nextStart(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
+        guard var p = prefilter.next(h, n, from: from) else { return nil }
+        if prog.unanchoredStart != nil {
+            while !isUnitBoundary(h, n, p) {
+                guard let q = prefilter.next(h, n, from: p + 1) else { return nil }
+                p = q
+            }
+        }
+        return p
+    }
+
     /// Finds the end of the leftmost-first match starting at or after `start` (or exactly at `start`
     /// when `anchored`). With `earliest`, stops at the first match state seen (for `isMatch`).
     func find(_ h: UnsafePointer<UInt8>, _ n: Int, start: Int, anchored: Bool,
@@ -238,7 +257,7 @@ final class LazyDFA: Sendable {
         return classes.withUnsafeBufferPointer { cls -> Result in
             while true {
                 if state == initial {
-                    guard let p = prefilter.next(h, n, from: pos) else { break }
+                    guard let p = nextStart(h, n, from: pos) else { break }
                     pos = p
                     if prog.startIsFresh { runStart = p }
                 }

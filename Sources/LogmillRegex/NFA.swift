@@ -34,6 +34,9 @@ struct ByteBitmap: Hashable, Sendable {
     }
 
     var isFull: Bool { w0 & w1 & w2 & w3 == UInt64.max }
+    func intersection(_ o: ByteBitmap) -> ByteBitmap {
+        ByteBitmap(w0: w0 & o.w0, w1: w1 & o.w1, w2: w2 & o.w2, w3: w3 & o.w3)
+    }
     var isEmpty: Bool { w0 | w1 | w2 | w3 == 0 }
     var count: Int { w0.nonzeroBitCount + w1.nonzeroBitCount + w2.nonzeroBitCount + w3.nonzeroBitCount }
 }
@@ -91,6 +94,12 @@ struct Program: Sendable {
     var anchoredStart = false
     /// Whether any `look` instruction exists (sets that match invalid UTF-8 units).
     var hasLookahead = false
+    /// When a match could begin inside a character (the pattern can match the empty string or begin
+    /// with an invalid unit, i.e. a continuation byte): the entry of `(?s:.)*?` followed by the
+    /// program, consuming whole units, which the lazy DFA runs instead of restarting at every byte;
+    /// the other engines and the prefilters check `isUnitBoundary` instead. Nil otherwise: a match
+    /// can then only begin on an ASCII or lead byte, which always begins a unit.
+    var unanchoredStart: Int32? = nil
     /// Whether any `assert` instruction exists (the lazy DFA supports them, but it is useful to know).
     var hasAssertions = false
     /// Byte equivalence classes: bytes with the same class are indistinguishable to the program.
@@ -114,23 +123,34 @@ enum Compiler {
 
     static func compile(_ parsed: ParsedRegex) throws -> Program {
         var c = Builder()
+        let anchoredStart = startsAnchored(parsed.root)
+        let firstBytes: ByteBitmap?
+        let startIsFresh: Bool
         do {
             let m = try c.emit(Inst(op: .match))
             let s1 = try c.emit(Inst(op: .save, arg: 1, next: m))
             let body = try c.compile(parsed.root, next: s1)
             let s0 = try c.emit(Inst(op: .save, arg: 0, next: body))
             c.prog.start = s0
+            firstBytes = computeFirstBytes(c.prog)
+            startIsFresh = computeStartIsFresh(c.prog)
+            if !anchoredStart && firstBytes.map({ !$0.intersection(utf8InvalidSingles).isEmpty }) ?? true {
+                let loop = try c.emit(Inst(op: .fail))
+                let unit = try c.compileSet(CodePointSet([0...CodePointSet.maxScalar]), next: loop)
+                c.prog.insts[Int(loop)] = Inst(op: .split, arg: unit, next: s0)
+                c.prog.unanchoredStart = loop
+            }
         } catch is TooBig {
             throw RegexError(message: "pattern too large: compiled program exceeds \(maxInstructions) instructions (reduce repetition counts)", column: 1)
         }
         var prog = c.prog
         prog.slotCount = 2 * (parsed.captureNames.count + 1)
-        prog.anchoredStart = startsAnchored(parsed.root)
+        prog.anchoredStart = anchoredStart
         prog.hasAssertions = prog.insts.contains { $0.op == .assert }
         prog.hasLookahead = prog.insts.contains { $0.op == .look }
+        prog.firstBytes = firstBytes
+        prog.startIsFresh = startIsFresh
         computeByteClasses(&prog)
-        prog.firstBytes = computeFirstBytes(prog)
-        prog.startIsFresh = computeStartIsFresh(prog)
         return prog
     }
 
@@ -438,6 +458,37 @@ enum Compiler {
 /// byte string splits into units in exactly one way: no set can match part of a valid character, and
 /// captures of a set-based match fall on unit boundaries.
 let replacementCharacter: UInt32 = 0xFFFD
+
+/// Whether a unit (see `replacementCharacter`) begins at `pos` of `h[0..<n]`: any byte but a
+/// continuation byte does; a continuation byte only when no lead byte at most 3 bytes back begins a
+/// (complete or maximal truncated) sequence reaching it.
+@inline(__always)
+func isUnitBoundary(_ h: UnsafePointer<UInt8>, _ n: Int, _ pos: Int) -> Bool {
+    if pos <= 0 || pos >= n || h[pos] & 0xC0 != 0x80 { return true }
+    return continuationBoundary(h, pos)
+}
+
+@inline(never)
+func continuationBoundary(_ h: UnsafePointer<UInt8>, _ pos: Int) -> Bool {
+    var k = 1
+    while k <= 3 && pos - k >= 0 {
+        let b = h[pos - k]
+        if b & 0xC0 == 0x80 { k += 1; continue }
+        // `b` begins a unit; it reaches `pos` if it is a lead byte of a sequence longer than k
+        // whose second byte (the one after `b`) is in the range that lead allows.
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+        guard b >= 0xC2 && b <= 0xF4 && k < length else { return true }
+        let second = h[pos - k + 1]
+        switch b {
+        case 0xE0: return !(second >= 0xA0)
+        case 0xED: return !(second <= 0x9F)
+        case 0xF0: return !(second >= 0x90)
+        case 0xF4: return !(second <= 0x8F)
+        default: return false
+        }
+    }
+    return true
+}
 
 /// Bytes that are an invalid unit on their own wherever a unit starts.
 let utf8InvalidSingles: ByteBitmap = {

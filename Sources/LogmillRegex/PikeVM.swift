@@ -167,6 +167,7 @@ final class PikeVM: Sendable {
         let usePrefilter = !anchored
         let hasFirstBytes = prog.firstBytes != nil
         let firstBytes = prog.firstBytes ?? ByteBitmap()
+        let boundaries = prog.unanchoredStart != nil
         while true {
             if curr.count == 0 {
                 if matched || (anchored && pos > start) { break }
@@ -177,7 +178,8 @@ final class PikeVM: Sendable {
             }
             // A new thread can only succeed where a first byte of the pattern occurs.
             if !matched && (!anchored || pos == start)
-                && (!hasFirstBytes || (pos < limit && firstBytes.contains(h[pos]))) {
+                && (!hasFirstBytes || (pos < limit && firstBytes.contains(h[pos])))
+                && (!boundaries || isUnitBoundary(h, n, pos)) {
                 if captures {
                     for k in 0..<slotCount { s.tslots[k] = -1 }
                 }

@@ -28,8 +28,11 @@ struct PatternGenerator {
     /// comparing our own engines with each other, not against Python.
     var allowEmptyLoops = false
 
-    static let literals = ["a", "b", "c", "1", " ", "-", "x", "\\.", "\\n"]
-    static let classes = ["[ab]", "[^a]", "[a-c]", "[^b-c1]", "[\\d]", "[\\sa]", "[a\\-]", "[^\\w]", "[.x]", "[\\n]"]
+    /// Non-ASCII members have 2-, 3- and 4-byte UTF-8 encodings; none has a case variant in the
+    /// input alphabet, since Python's `re.ASCII` (used for `\\d \\w \\s \\b`) also makes `(?i)` ASCII-only.
+    static let literals = ["a", "b", "c", "1", " ", "-", "x", "\\.", "\\n", "é", "日", "😀"]
+    static let classes = ["[ab]", "[^a]", "[a-c]", "[^b-c1]", "[\\d]", "[\\sa]", "[a\\-]", "[^\\w]", "[.x]", "[\\n]",
+                          "[é日]", "[^é]", "[α-ω]", "[^日a]", "[\\u00e0-\\u00ff]", "[^\\x00-\\x7f]", "[😀-😂b]", "[^a-z😀]"]
     static let perl = ["\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "."]
     static let assertions = ["\\b", "\\B", "^", "$", "\\A", "\\Z"]
 
@@ -102,7 +105,7 @@ struct PatternGenerator {
     }
 
     mutating func input() -> String {
-        let alphabet: [Character] = ["a", "b", "c", "A", "1", " ", "-", "x", "\n", "."]
+        let alphabet: [Character] = ["a", "b", "c", "A", "1", " ", "-", "x", "\n", ".", "é", "日", "😀", "β", "ÿ"]
         let n = 1 + rng.below(12)
         return String((0..<n).map { _ in rng.pick(alphabet) })
     }
@@ -114,14 +117,15 @@ import json, re, sys, warnings
 warnings.simplefilter("ignore")
 out = []
 cache = {}
-with open(sys.argv[1]) as f:
+# re.ASCII: \d \w \s \b are ASCII-only, as in ByteRegex; `.` and classes still match code points.
+with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         c = json.loads(line)
         p = c["p"]
         r = cache.get(p)
         if r is None:
             try:
-                r = re.compile(p)
+                r = re.compile(p, re.ASCII)
             except re.error as e:
                 out.append({"err": str(e)})
                 continue
@@ -210,7 +214,10 @@ with open(sys.argv[2], "w") as f:
                 compiled[c.pattern] = regex
             }
             let got = regex.firstMatch(c.input).map { m in m.spans.map { $0.map { [$0.lowerBound, $0.upperBound] } } }
-            let want: [[Int]?]? = (expected as? [Any]).map { arr in arr.map { ($0 as? [Int]) } }
+            // Python reports code point offsets; ours are UTF-8 byte offsets.
+            var byteOffset = [0]
+            for u in c.input.unicodeScalars { byteOffset.append(byteOffset.last! + UTF8.width(u)) }
+            let want: [[Int]?]? = (expected as? [Any]).map { arr in arr.map { ($0 as? [Int])?.map { byteOffset[$0] } } }
             if got != nil { matched += 1 }
             if got.map({ $0.map { $0 ?? [-1] } }) != want.map({ $0.map { $0 ?? [-1] } }) || regex.isMatch(c.input) != (want != nil) {
                 mismatches.append("/\(c.pattern)/ on \(String(reflecting: c.input)): python \(String(describing: want)) ours \(String(describing: got))")

@@ -172,6 +172,39 @@ final class UTF8Tests: XCTestCase {
         }
     }
 
+    /// Matches begin on unit boundaries only, in the unanchored search of every engine and from a
+    /// `from` offset inside a character: a stray-byte unit never begins inside a valid character.
+    func testMatchesBeginOnUnitBoundaries() throws {
+        XCTAssertNil(bytesSpans("[^a-z😀]", Array("😀a".utf8)))
+        XCTAssertEqual(bytesSpans("[^a-z😀]", Array("😀\n".utf8)), [[4, 5]])
+        XCTAssertEqual(bytesSpans("\\B😀*", Array("c😀-1  日".utf8)), [[5, 5]])
+        XCTAssertEqual(bytesSpans("\\B\\B", Array("1ÿbc  .".utf8)), [[4, 4]])
+        XCTAssertEqual(bytesSpans("[^日]+", Array("日本".utf8)), [[3, 6]])
+        XCTAssertEqual(bytesSpans("(?:[^本]|x)*$", Array("本".utf8)), [[3, 3]])
+        XCTAssertEqual(bytesSpans("\\W+", [0x61, 0xE6, 0x97, 0x61]), [[1, 3]])
+        let r = try ByteRegex("(.)")
+        let text = Array("日本".utf8)
+        text.withUnsafeBytes { buf in
+            XCTAssertEqual(r.firstMatch(buf, from: 1)?.range, 3..<6)
+            XCTAssertEqual(r.firstMatch(buf, from: 5)?.range, nil)
+        }
+        // `isUnitBoundary` agrees with the decoder on random bytes.
+        var rng = SplitMix64(state: 5)
+        let pieces: [[UInt8]] = [[0x61], [0xC3, 0xA9], [0xE6, 0x97, 0xA5], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xBF],
+                                 [0xE0], [0xED], [0xF0], [0xF4], [0xC3], [0xA0], [0x90], [0xFF]]
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<rng.below(8) { bytes += rng.pick(pieces) }
+            let units = Set(Self.units(bytes))
+            bytes.withUnsafeBufferPointer { buf in
+                guard let h = buf.baseAddress else { return }
+                for pos in 0...bytes.count {
+                    XCTAssertEqual(isUnitBoundary(h, bytes.count, pos), units.contains(pos), "\(bytes) at \(pos)")
+                }
+            }
+        }
+    }
+
     /// The lazy DFA on its own: matches that end where a lookahead decides (before the next byte, or
     /// at the end of the haystack), including through its cache being cleared.
     func testLazyDFAWithLookaheads() throws {
