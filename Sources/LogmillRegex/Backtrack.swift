@@ -93,6 +93,8 @@ final class Backtracker: @unchecked Sendable {
     let afterSkip: Int32
     /// The rewritten program and the bytes of its literal runs, immutable after init.
     private let code: BTCode
+    /// `prog.unanchoredStart != nil`: matches begin only where `isUnitBoundary` holds.
+    let boundaryStarts: Bool
 
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
@@ -116,6 +118,7 @@ final class Backtracker: @unchecked Sendable {
         skipBytes = skip
         afterSkip = pc
         code = BTCode(prog, skipTarget: skip > 0 ? pc : nil)
+        boundaryStarts = prog.unanchoredStart != nil
     }
 
     /// Whether a search over a region of `length` bytes fits the bitset budget.
@@ -161,7 +164,7 @@ final class Backtracker: @unchecked Sendable {
         let usePrefilter = !anchored
         var stack = s.stack
         var cap = s.stackCapacity
-        let boundaries = prog.unanchoredStart != nil
+        let boundaries = boundaryStarts
         var cand = start
         while cand <= limit {
             if usePrefilter {

@@ -19,8 +19,9 @@
 private let startMarker: Int32 = -2
 private let unknownState: Int32 = -1
 private let deadState: Int32 = 0
-/// Set in a transition when the leftmost-first match ends before the byte it steps over.
-private let matchBeforeFlag: Int32 = 1 << 30
+/// A transition to state `s` on which the leftmost-first match ends before the byte stepped over is
+/// stored as `-2 - s` (negative, below `unknownState`), so the hot loop tests it with the dead state.
+@inline(__always) private func matchBefore(_ s: Int32) -> Int32 { -2 - s }
 
 /// Mutable per-thread DFA state (lives in a `Scratch`).
 final class DFACache {
@@ -84,9 +85,13 @@ final class LazyDFA: Sendable {
     let prog: Program
     let prefilter: StartPrefilter
 
+    /// `prog.hasLookahead`, read once (reading it through `prog` per search costs more than the check).
+    let hasLookahead: Bool
+
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
         self.prefilter = prefilter
+        hasLookahead = prog.hasLookahead
     }
 
     enum Result {
@@ -159,14 +164,15 @@ final class LazyDFA: Sendable {
         return intern(list, c)
     }
 
-    /// Computes the transition of `state` on a byte (any representative of its class), with
-    /// `matchBeforeFlag` set when a lookahead leads to a match before the byte.
+    /// Computes the transition of `state` on a byte (any representative of its class), encoded with
+    /// `matchBefore` when a lookahead leads to a match before the byte.
+    @inline(never) // kept out of `find`, whose every call would pay for its cache accesses
     private func computeNext(_ state: Int32, _ byte: UInt8, _ c: DFACache) -> Int32 {
         newGeneration(c)
         var out: [Int32] = []
-        let matchBefore = step(c.states[Int(state)], next: Int(byte), into: &out, c)
+        let ended = step(c.states[Int(state)], next: Int(byte), into: &out, c)
         let id = intern(out, c)
-        return matchBefore ? id | matchBeforeFlag : id
+        return ended ? matchBefore(id) : id
     }
 
     /// Steps the leaves of a state over `next` (a byte, or -1 for the end of the haystack), in
@@ -213,7 +219,9 @@ final class LazyDFA: Sendable {
         c.seenGen = savedGen
     }
 
-    /// Whether a match ends at the end of the haystack in `state` through lookaheads.
+    /// Whether a match ends at the end of the haystack in `state` through lookaheads. Not inlined:
+    /// in `find` its accesses to the cache's arrays would cost exclusivity checks on every search.
+    @inline(never)
     private func matchesAtEnd(_ state: Int32, _ c: DFACache) -> Bool {
         if c.eoiMatch[Int(state)] < 0 {
             var unused: [Int32] = []
@@ -224,27 +232,18 @@ final class LazyDFA: Sendable {
         return c.eoiMatch[Int(state)] == 1
     }
 
-    /// The next candidate start from the prefilter; with `unanchoredStart`, on a unit boundary (the
-    /// initial state stands for a boundary).
-    @inline(__always)
-    private func nextStart(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
-        guard var p = prefilter.next(h, n, from: from) else { return nil }
-        if prog.unanchoredStart != nil {
-            while !isUnitBoundary(h, n, p) {
-                guard let q = prefilter.next(h, n, from: p + 1) else { return nil }
-                p = q
-            }
-        }
-        return p
-    }
-
     /// Finds the end of the leftmost-first match starting at or after `start` (or exactly at `start`
     /// when `anchored`). With `earliest`, stops at the first match state seen (for `isMatch`).
     func find(_ h: UnsafePointer<UInt8>, _ n: Int, start: Int, anchored: Bool,
               earliest: Bool, cache c: DFACache) -> Result {
-        if c.initial == unknownState { c.initial = initialState(c, anchored: false) }
-        var state = anchored ? initialState(c, anchored: true) : c.initial
-        var initial = anchored ? Int32(-3) : c.initial
+        // One read of `c.initial` (each access of a class `var` is a dynamic exclusivity check).
+        var unanchoredInitial = c.initial
+        if unanchoredInitial == unknownState {
+            unanchoredInitial = initialState(c, anchored: false)
+            c.initial = unanchoredInitial
+        }
+        var state = anchored ? initialState(c, anchored: true) : unanchoredInitial
+        var initial = anchored ? Int32(-3) : unanchoredInitial
         var pos = start
         var runStart = start
         var lastMatch = -1
@@ -253,11 +252,13 @@ final class LazyDFA: Sendable {
         let classCount = c.classCount
         let trans = c.trans
         let matchFlags = c.matchFlags
-        let hasLook = prog.hasLookahead
+        let hasLook = hasLookahead
         return classes.withUnsafeBufferPointer { cls -> Result in
             while true {
                 if state == initial {
-                    guard let p = nextStart(h, n, from: pos) else { break }
+                    // With `unanchoredStart` the prefilter only returns unit boundaries, which the
+                    // initial state stands for.
+                    guard let p = prefilter.next(h, n, from: pos) else { break }
                     pos = p
                     if prog.startIsFresh { runStart = p }
                 }
@@ -285,12 +286,13 @@ final class LazyDFA: Sendable {
                     next = computeNext(state, h[pos], c)
                     trans[Int(state) &* classCount &+ Int(cls[Int(h[pos])])] = next
                 }
-                if hasLook && next & matchBeforeFlag != 0 {
-                    next &= ~matchBeforeFlag
+                if next <= deadState {
+                    // Dead, or a match ending before this byte (see `matchBefore`).
+                    if next == deadState { break }
+                    next = matchBefore(next)
                     lastMatch = pos
-                    if earliest { break }
+                    if earliest || next == deadState { break }
                 }
-                if next == deadState { break }
                 state = next
                 pos += 1
             }

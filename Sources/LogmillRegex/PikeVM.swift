@@ -102,6 +102,9 @@ enum StartPrefilter: Sendable {
     case prefix(LiteralSearcher)
     /// Every match starts with a byte in this set.
     case firstByte(ByteBitmap)
+    /// Every match starts on a unit boundary (see `isUnitBoundary`) with a byte in this set, or at
+    /// the end of the haystack.
+    case unitBoundary(ByteBitmap)
 
     /// Smallest candidate start position >= `from` (a match may start at n only if the program is nullable,
     /// in which case no prefilter is built). Returns nil if there is none.
@@ -119,7 +122,20 @@ enum StartPrefilter: Sendable {
                 i += 1
             }
             return nil
+        case .unitBoundary(let set):
+            return StartPrefilter.nextUnitBoundary(set, h, n, from: from)
         }
+    }
+
+    /// Out of line, so the loops above compile as they would without this case.
+    @inline(never)
+    static func nextUnitBoundary(_ set: ByteBitmap, _ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
+        var i = from
+        while i < n {
+            if set.contains(h[i]) && isUnitBoundary(h, n, i) { return i }
+            i += 1
+        }
+        return i == n ? n : nil
     }
 }
 
@@ -127,9 +143,13 @@ final class PikeVM: Sendable {
     let prog: Program
     let prefilter: StartPrefilter
 
+    /// `prog.unanchoredStart != nil`: matches begin only where `isUnitBoundary` holds.
+    let boundaryStarts: Bool
+
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
         self.prefilter = prefilter
+        boundaryStarts = prog.unanchoredStart != nil
     }
 
     /// Runs the VM over `h[0..<n]` starting at `start`, searching for the leftmost-first match that
@@ -167,7 +187,7 @@ final class PikeVM: Sendable {
         let usePrefilter = !anchored
         let hasFirstBytes = prog.firstBytes != nil
         let firstBytes = prog.firstBytes ?? ByteBitmap()
-        let boundaries = prog.unanchoredStart != nil
+        let boundaries = boundaryStarts
         while true {
             if curr.count == 0 {
                 if matched || (anchored && pos > start) { break }
