@@ -123,6 +123,8 @@ enum StartPrefilter: Sendable {
             }
             return nil
         case .unitBoundary(let set):
+            // Fast path: an ASCII or lead byte always begins a unit.
+            if from < n && h[from] & 0xC0 != 0x80 && set.contains(h[from]) { return from }
             return StartPrefilter.nextUnitBoundary(set, h, n, from: from)
         }
     }
