@@ -98,6 +98,7 @@ final class Backtracker: @unchecked Sendable {
 
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
+        let prefilter = prefilter.onUnitBoundaries(prog)
         self.prefilter = prefilter
         var skip = 0
         var pc = prog.start
@@ -164,18 +165,13 @@ final class Backtracker: @unchecked Sendable {
         let usePrefilter = !anchored
         var stack = s.stack
         var cap = s.stackCapacity
-        let boundaries = boundaryStarts
+        // Inside a character no match begins; unanchored, the prefilter only returns unit boundaries.
+        if anchored && boundaryStarts && !isUnitBoundary(h, n, start) { return false }
         var cand = start
         while cand <= limit {
             if usePrefilter {
                 guard let p = prefilter.next(h, n, from: cand), p <= limit else { return false }
                 cand = p
-            }
-            if boundaries && !isUnitBoundary(h, n, cand) {
-                // Inside a character: no match begins here.
-                if anchored { return false }
-                cand += 1
-                continue
             }
             var pc0 = prog.start
             var pos0 = cand
@@ -309,7 +305,7 @@ final class Backtracker: @unchecked Sendable {
                             continue
                         }
                     case .look:
-                        if Inst(op: .look, lo: inst.lo, hi: inst.hi, arg: inst.arg).lookHolds(h, n, pos) {
+                        if backtrackLookHolds(inst, h, n, pos) {
                             pc = inst.next
                             continue
                         }
@@ -326,6 +322,12 @@ final class Backtracker: @unchecked Sendable {
         }
         return false
     }
+}
+
+/// `Inst.lookHolds` for the backtracker, out of line so the hot loop's code stays as without it.
+@inline(never)
+func backtrackLookHolds(_ inst: BTInst, _ h: UnsafePointer<UInt8>, _ n: Int, _ pos: Int) -> Bool {
+    Inst(op: .look, lo: inst.lo, hi: inst.hi, arg: inst.arg).lookHolds(h, n, pos)
 }
 
 /// The backtracker's rewritten program (owned memory, immutable after init).

@@ -115,7 +115,7 @@ public final class ByteRegex: Sendable {
             prefilter = .none
         } else if prog.unanchoredStart != nil {
             // A match could begin inside a character: candidates are unit boundaries only.
-            prefilter = .unitBoundary(prog.firstBytes ?? ByteBitmap.range(0...255))
+            prefilter = StartPrefilter.none.onUnitBoundaries(prog)
         } else if !prefix.isEmpty {
             prefilter = .prefix(LiteralSearcher(prefix))
         } else if let fb = prog.firstBytes, !fb.isFull, fb.count <= 200 {

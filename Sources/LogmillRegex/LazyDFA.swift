@@ -90,7 +90,7 @@ final class LazyDFA: Sendable {
 
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
-        self.prefilter = prefilter
+        self.prefilter = prefilter.onUnitBoundaries(prog)
         hasLookahead = prog.hasLookahead
     }
 

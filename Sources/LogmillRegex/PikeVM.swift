@@ -129,6 +129,14 @@ enum StartPrefilter: Sendable {
         }
     }
 
+    /// `self`, or for a program whose matches could begin inside a character (`unanchoredStart`),
+    /// a prefilter returning unit boundaries only, which the engines rely on.
+    func onUnitBoundaries(_ prog: Program) -> StartPrefilter {
+        if case .unitBoundary = self { return self }
+        guard prog.unanchoredStart != nil else { return self }
+        return .unitBoundary(prog.firstBytes ?? ByteBitmap.range(0...255))
+    }
+
     /// Out of line, so the loops above compile as they would without this case.
     @inline(never)
     static func nextUnitBoundary(_ set: ByteBitmap, _ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
@@ -150,7 +158,7 @@ final class PikeVM: Sendable {
 
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
-        self.prefilter = prefilter
+        self.prefilter = prefilter.onUnitBoundaries(prog)
         boundaryStarts = prog.unanchoredStart != nil
     }
 

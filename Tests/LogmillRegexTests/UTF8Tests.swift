@@ -26,6 +26,13 @@ final class UTF8Tests: XCTestCase {
         bytesSpans(pattern, Array(s.utf8), file: file, line: line) != nil
     }
 
+    /// Each (pattern, text, whether it matches), checked in every engine.
+    func expect(_ cases: [(String, String, Bool)], file: StaticString = #filePath, line: UInt = #line) {
+        for (p, s, want) in cases {
+            XCTAssertEqual(matches(p, s, file: file, line: line), want, "/\(p)/ on \(s)", file: file, line: line)
+        }
+    }
+
     /// The issue: `/^....$/` matched "日本" (6 bytes) by splitting a character.
     func testAnchoredCountsCodePoints() {
         XCTAssertFalse(matches("^....$", "日本"))
@@ -44,28 +51,20 @@ final class UTF8Tests: XCTestCase {
     }
 
     func testClassesWithNonASCIIMembers() {
-        XCTAssertTrue(matches("^[α-ω]{3}$", "αβω"))
-        XCTAssertFalse(matches("^[α-ω]{4}$", "αβω"))
-        XCTAssertFalse(matches("[α-ω]", "ΑΒΩ"))
-        XCTAssertTrue(matches("^[^α-ω]$", "Ω"))
-        XCTAssertFalse(matches("^[^α-ω]+$", "xβ"))
+        expect([("^[α-ω]{3}$", "αβω", true), ("^[α-ω]{4}$", "αβω", false), ("[α-ω]", "ΑΒΩ", false),
+                ("^[^α-ω]$", "Ω", true), ("^[^α-ω]+$", "xβ", false),
+                // \d and \w stay ASCII: a non-ASCII digit or letter is \D / \W, as one unit.
+                ("^\\D\\W$", "٣é", true), ("\\d|\\w", "٣é日", false)])
         XCTAssertEqual(bytesSpans("[日本]+", Array("こんにちは日本".utf8)), [[15, 21]])
         XCTAssertEqual(bytesSpans("[😀-😂]+", Array("a😁😂😃".utf8)), [[1, 9]])
         XCTAssertEqual(bytesSpans("^[é日😀]{3}$", Array("😀é日".utf8)), [[0, 9]])
         XCTAssertNil(bytesSpans("^[é日😀]{4}$", Array("😀é日".utf8)))
-        // \d and \w stay ASCII: a non-ASCII digit or letter is \D / \W, as one unit.
-        XCTAssertTrue(matches("^\\D\\W$", "٣é"))
-        XCTAssertFalse(matches("\\d|\\w", "٣é日"))
         XCTAssertEqual(bytesSpans("(\\w+)\\W(\\w+)", Array("ab日cd".utf8)), [[0, 7], [0, 2], [5, 7]])
     }
 
     func testCaseInsensitiveNonASCII() {
-        XCTAssertTrue(matches("(?i)^[α-ω]{3}$", "ΑβΩ"))
-        XCTAssertTrue(matches("(?i)^é$", "É"))
-        XCTAssertFalse(matches("(?i)^[^é]$", "É"))
-        XCTAssertTrue(matches("(?i)^[^é]$", "日"))
-        XCTAssertTrue(matches("(?i)^.{2}$", "Éé"))
-        XCTAssertFalse(matches("(?i)^.{3}$", "Éé"))
+        expect([("(?i)^[α-ω]{3}$", "ΑβΩ", true), ("(?i)^é$", "É", true), ("(?i)^[^é]$", "É", false),
+                ("(?i)^[^é]$", "日", true), ("(?i)^.{2}$", "Éé", true), ("(?i)^.{3}$", "Éé", false)])
         XCTAssertEqual(bytesSpans("(?i)(straße)", Array("x STRAßE".utf8)), [[2, 9], [2, 9]])
         XCTAssertEqual(bytesSpans("(?i)k+", Array("a\u{212A}kK".utf8)), [[1, 6]])
     }
@@ -81,9 +80,7 @@ final class UTF8Tests: XCTestCase {
         XCTAssertEqual(bytesSpans(".\\W", Array("éé".utf8)), [[0, 4]])
         // Every set-based step ends on a boundary.
         let text = Array("aé日😀 b".utf8)
-        let boundaries = Set(String(decoding: text, as: UTF8.self).unicodeScalars.indices.map {
-            String(decoding: text, as: UTF8.self).utf8.distance(from: String(decoding: text, as: UTF8.self).utf8.startIndex, to: $0)
-        } + [text.count])
+        let boundaries = Set(Self.units(text))
         for p in ["(.)", "(\\S)", "(\\W)", "(\\D)", "([^a])", "(.+?)(.)", "(.*)(.)(.)"] {
             for start in boundaries.sorted() {
                 let m = text.withUnsafeBytes { buf in try! ByteRegex(p).firstMatch(buf, from: start) }
@@ -182,6 +179,12 @@ final class UTF8Tests: XCTestCase {
         XCTAssertEqual(bytesSpans("[^日]+", Array("日本".utf8)), [[3, 6]])
         XCTAssertEqual(bytesSpans("(?:[^本]|x)*$", Array("本".utf8)), [[3, 3]])
         XCTAssertEqual(bytesSpans("\\W+", [0x61, 0xE6, 0x97, 0x61]), [[1, 3]])
+        // Only programs that could begin inside a character pay for the unit-wise start.
+        XCTAssertNotNil(try ByteRegex("\\S+").program.unanchoredStart)
+        XCTAssertNotNil(try ByteRegex("a*").program.unanchoredStart)
+        for p in ["Duration: ([\\d.]+) ms", "(?i)error", "[α-ω]+", "日本", "\\d+\\.\\d+ ms", "^.*"] {
+            XCTAssertNil(try ByteRegex(p).program.unanchoredStart, p)
+        }
         let r = try ByteRegex("(.)")
         let text = Array("日本".utf8)
         text.withUnsafeBytes { buf in
