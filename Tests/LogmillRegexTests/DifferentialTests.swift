@@ -109,6 +109,19 @@ struct PatternGenerator {
         let n = 1 + rng.below(12)
         return String((0..<n).map { _ in rng.pick(alphabet) })
     }
+
+    /// `input()` as UTF-8, sometimes with invalid sequences spliced in (stray continuation bytes,
+    /// truncated sequences, bytes that never begin one), which Python decodes with "replace".
+    mutating func inputBytes() -> [UInt8] {
+        var bytes = Array(input().utf8)
+        guard rng.chance(30) else { return bytes }
+        let invalid: [[UInt8]] = [[0x80], [0xFF], [0xC3], [0xE6, 0x97], [0xE0, 0x80], [0xF0, 0x9F, 0x98], [0xED, 0xA0]]
+        for _ in 0..<(1 + rng.below(2)) {
+            // At any byte offset: inside a character it turns that character into invalid units too.
+            bytes.insert(contentsOf: rng.pick(invalid), at: rng.below(bytes.count + 1))
+        }
+        return bytes
+    }
 }
 
 final class DifferentialTests: XCTestCase {
@@ -130,7 +143,8 @@ with open(sys.argv[1], encoding="utf-8") as f:
                 out.append({"err": str(e)})
                 continue
             cache[p] = r
-        m = r.search(c["s"])
+        # Invalid UTF-8 becomes U+FFFD per maximal subpart, as ByteRegex reads it.
+        m = r.search(bytes.fromhex(c["b"]).decode("utf-8", "replace"))
         if m is None:
             out.append(None)
         else:
@@ -159,11 +173,11 @@ with open(sys.argv[2], "w") as f:
         let caseCount = long ? 60_000 : 3_000
         let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["LOGMILL_REGEX_SEED"] ?? "") ?? 0x5EED_1234
         var gen = PatternGenerator(rng: SplitMix64(state: seed))
-        var cases: [(pattern: String, input: String)] = []
+        var cases: [(pattern: String, input: [UInt8])] = []
         cases.reserveCapacity(caseCount)
         while cases.count < caseCount {
             let p = gen.pattern()
-            for _ in 0..<3 { cases.append((p, gen.input())) }
+            for _ in 0..<3 { cases.append((p, gen.inputBytes())) }
         }
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logmill-regex-diff-\(getpid())")
@@ -175,12 +189,13 @@ with open(sys.argv[2], "w") as f:
         try Self.pythonScript.write(to: scriptURL, atomically: true, encoding: .utf8)
         var lines = ""
         for c in cases {
-            let obj = try JSONSerialization.data(withJSONObject: ["p": c.pattern, "s": c.input])
+            let hex = c.input.map { String(format: "%02x", $0) }.joined()
+            let obj = try JSONSerialization.data(withJSONObject: ["p": c.pattern, "b": hex])
             lines += String(decoding: obj, as: UTF8.self) + "\n"
         }
         try lines.write(to: casesURL, atomically: true, encoding: .utf8)
         if ProcessInfo.processInfo.environment["LOGMILL_REGEX_DUMP"] == "1" {
-            for c in cases.prefix(60) { print("  case /\(c.pattern)/ on \(String(reflecting: c.input))") }
+            for c in cases.prefix(60) { print("  case /\(c.pattern)/ on \(c.input)") }
         }
 
         let proc = Process()
@@ -213,14 +228,14 @@ with open(sys.argv[2], "w") as f:
                 }
                 compiled[c.pattern] = regex
             }
-            let got = regex.firstMatch(c.input).map { m in m.spans.map { $0.map { [$0.lowerBound, $0.upperBound] } } }
-            // Python reports code point offsets; ours are UTF-8 byte offsets.
-            var byteOffset = [0]
-            for u in c.input.unicodeScalars { byteOffset.append(byteOffset.last! + UTF8.width(u)) }
+            let (found, isMatch) = c.input.withUnsafeBytes { (regex.firstMatch($0), regex.isMatch($0)) }
+            let got = found.map { m in m.spans.map { $0.map { [$0.lowerBound, $0.upperBound] } } }
+            // Python reports offsets in the decoded text; ours are byte offsets.
+            let byteOffset = UTF8Tests.units(c.input)
             let want: [[Int]?]? = (expected as? [Any]).map { arr in arr.map { ($0 as? [Int])?.map { byteOffset[$0] } } }
             if got != nil { matched += 1 }
-            if got.map({ $0.map { $0 ?? [-1] } }) != want.map({ $0.map { $0 ?? [-1] } }) || regex.isMatch(c.input) != (want != nil) {
-                mismatches.append("/\(c.pattern)/ on \(String(reflecting: c.input)): python \(String(describing: want)) ours \(String(describing: got))")
+            if got.map({ $0.map { $0 ?? [-1] } }) != want.map({ $0.map { $0 ?? [-1] } }) || isMatch != (want != nil) {
+                mismatches.append("/\(c.pattern)/ on \(String(reflecting: String(decoding: c.input, as: UTF8.self))) \(c.input): python \(String(describing: want)) ours \(String(describing: got))")
             }
         }
         print("DifferentialTests: \(cases.count) cases (seed \(seed)), \(matched) matches, \(pythonErrors) rejected by Python, \(mismatches.count) mismatches")
