@@ -9,7 +9,9 @@
 // One-byte lookaheads (`look`, from the UTF-8 units of sets) stay in the leaf list: they are decided
 // by the byte the state steps over, so a transition resolves them (and a `match` reached through them
 // is a match *before* that byte, flagged in the transition), and the end of the haystack resolves
-// them in a per-state flag.
+// them in a per-state flag. For programs whose matches could begin inside a character, the unanchored
+// loop is the program's `unanchoredStart` (`(?s:.)*?` over whole UTF-8 units) instead of the marker,
+// so new threads start on unit boundaries only.
 //
 // States and transitions are built on demand into a per-scratch cache with a memory budget; when the
 // budget is exceeded the cache is cleared, and a search that clears it too often gives up so the

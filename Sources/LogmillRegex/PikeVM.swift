@@ -107,7 +107,7 @@ enum StartPrefilter: Sendable {
     case unitBoundary(ByteBitmap)
 
     /// Smallest candidate start position >= `from` (a match may start at n only if the program is nullable,
-    /// in which case no prefilter is built). Returns nil if there is none.
+    /// in which case no prefilter but `unitBoundary` is built). Returns nil if there is none.
     @inline(__always)
     func next(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
         switch self {
