@@ -67,7 +67,8 @@ final class BacktrackScratch {
 /// An instruction of the backtracker's rewritten program (see the file comment).
 struct BTInst: Sendable {
     enum Op: UInt8, Sendable {
-        case byteRange, byteSet, split, save, assert, match, fail
+        /// The first cases mirror `Inst.Op` (same raw values).
+        case byteRange, byteSet, split, save, assert, match, fail, look
         /// Compare `aux` bytes at `literalBytes[arg...]`, then go to `next`.
         case literal
         /// Greedy loop: consume bytes of the class (`lo...hi` when `aux < 0`, else `sets[aux]`) while
@@ -92,9 +93,12 @@ final class Backtracker: @unchecked Sendable {
     let afterSkip: Int32
     /// The rewritten program and the bytes of its literal runs, immutable after init.
     private let code: BTCode
+    /// `prog.unanchoredStart != nil`: matches begin only where `isUnitBoundary` holds.
+    let boundaryStarts: Bool
 
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
+        let prefilter = prefilter.onUnitBoundaries(prog)
         self.prefilter = prefilter
         var skip = 0
         var pc = prog.start
@@ -115,6 +119,7 @@ final class Backtracker: @unchecked Sendable {
         skipBytes = skip
         afterSkip = pc
         code = BTCode(prog, skipTarget: skip > 0 ? pc : nil)
+        boundaryStarts = prog.unanchoredStart != nil
     }
 
     /// Whether a search over a region of `length` bytes fits the bitset budget.
@@ -160,6 +165,8 @@ final class Backtracker: @unchecked Sendable {
         let usePrefilter = !anchored
         var stack = s.stack
         var cap = s.stackCapacity
+        // Inside a character no match begins; unanchored, the prefilter only returns unit boundaries.
+        if anchored && boundaryStarts && !isUnitBoundary(h, n, start) { return false }
         var cand = start
         while cand <= limit {
             if usePrefilter {
@@ -297,6 +304,11 @@ final class Backtracker: @unchecked Sendable {
                             pc = inst.next
                             continue
                         }
+                    case .look:
+                        if backtrackLookHolds(inst, h, n, pos) {
+                            pc = inst.next
+                            continue
+                        }
                     case .match:
                         return true
                     case .fail:
@@ -310,6 +322,12 @@ final class Backtracker: @unchecked Sendable {
         }
         return false
     }
+}
+
+/// `Inst.lookHolds` for the backtracker, out of line so the hot loop's code stays as without it.
+@inline(never)
+func backtrackLookHolds(_ inst: BTInst, _ h: UnsafePointer<UInt8>, _ n: Int, _ pos: Int) -> Bool {
+    Inst(op: .look, lo: inst.lo, hi: inst.hi, arg: inst.arg).lookHolds(h, n, pos)
 }
 
 /// The backtracker's rewritten program (owned memory, immutable after init).

@@ -17,9 +17,11 @@
 //
 // Semantic notes (differences from Python `re` on str):
 //   * Matching is over UTF-8 bytes; spans are byte offsets. `\d \w \s \b` are ASCII-only.
-//   * `.`, negated classes and `\D \W \S` match a whole UTF-8 sequence when possible, and otherwise a
-//     single non-ASCII byte (so invalid UTF-8 never blocks `.*`). On valid UTF-8 this only differs from
-//     Python when a match can only succeed by splitting a character (e.g. `.\W` on "é").
+//   * Every set (`.`, classes, `\D \W \S`, case-folded letters) consumes one whole code point (its
+//     UTF-8 sequence) per step, so on valid UTF-8 counts and spans agree with Python on the decoded
+//     text. Invalid UTF-8 is read in units like `String(decoding:as: UTF8.self)`, each invalid unit
+//     standing for U+FFFD, which `.` and negated classes match (so stray bytes never block `.*`);
+//     see `replacementCharacter` in NFA.swift.
 //   * Empty loop iterations (`(a*)*`, `(a|)+`) follow RE2 capture semantics, not Python's.
 //   * `(?i)` anywhere applies to the rest of the enclosing group (Python 3.11 rejects non-leading
 //     global flags). `\B` matches the empty haystack (Python 3.11 does not).
@@ -111,6 +113,9 @@ public final class ByteRegex: Sendable {
         let prefilter: StartPrefilter
         if prog.anchoredStart {
             prefilter = .none
+        } else if prog.unanchoredStart != nil {
+            // A match could begin inside a character: candidates are unit boundaries only.
+            prefilter = StartPrefilter.none.onUnitBoundaries(prog)
         } else if !prefix.isEmpty {
             prefilter = .prefix(LiteralSearcher(prefix))
         } else if let fb = prog.firstBytes, !fb.isFull, fb.count <= 200 {

@@ -104,9 +104,10 @@ enum Literals {
         case .empty, .assertion:
             return [[]]
         case .char(let c):
-            return [utf8Encode(c)]
+            // U+FFFD also matches invalid UTF-8 (see `replacementCharacter`): not a literal.
+            return c == replacementCharacter ? nil : [utf8Encode(c)]
         case .set(let s):
-            guard s.count <= 8 else { return nil }
+            guard s.count <= 8, !s.contains(replacementCharacter) else { return nil }
             var out: [[UInt8]] = []
             for r in s.ranges { for c in r where !(0xD800...0xDFFF).contains(c) { out.append(utf8Encode(c)) } }
             return out

@@ -34,6 +34,9 @@ struct ByteBitmap: Hashable, Sendable {
     }
 
     var isFull: Bool { w0 & w1 & w2 & w3 == UInt64.max }
+    func intersection(_ o: ByteBitmap) -> ByteBitmap {
+        ByteBitmap(w0: w0 & o.w0, w1: w1 & o.w1, w2: w2 & o.w2, w3: w3 & o.w3)
+    }
     var isEmpty: Bool { w0 | w1 | w2 | w3 == 0 }
     var count: Int { w0.nonzeroBitCount + w1.nonzeroBitCount + w2.nonzeroBitCount + w3.nonzeroBitCount }
 }
@@ -53,6 +56,10 @@ struct Inst: Sendable {
         case assert
         case match
         case fail
+        /// One-byte lookahead, consuming nothing: continue to `next` if the byte at the current
+        /// position is in `lo...hi` (`arg` = 1), or is not in it or the haystack ends there (`arg` = 0).
+        /// Only the UTF-8 unit automata of `compileSet` emit it (see `replacementCharacter`).
+        case look
     }
     var op: Op
     var lo: UInt8 = 0
@@ -61,6 +68,18 @@ struct Inst: Sendable {
     var next: Int32 = 0
 
     var isLeaf: Bool { op == .byteRange || op == .byteSet || op == .match }
+
+    /// Whether a `look` instruction holds at `pos` of `h[0..<n]` (the whole haystack, like assertions).
+    @inline(__always)
+    func lookHolds(_ h: UnsafePointer<UInt8>, _ n: Int, _ pos: Int) -> Bool {
+        lookHolds(next: pos < n ? Int(h[pos]) : -1)
+    }
+
+    /// Whether a `look` instruction holds before `next` (a byte, or -1 at the end of the haystack).
+    @inline(__always)
+    func lookHolds(next b: Int) -> Bool {
+        (b >= Int(lo) && b <= Int(hi)) == (arg != 0)
+    }
 }
 
 /// A compiled program.
@@ -73,6 +92,14 @@ struct Program: Sendable {
     var slotCount: Int = 2
     /// True when every match must begin at haystack offset 0 (pattern starts with `\A` or non-multiline `^`).
     var anchoredStart = false
+    /// Whether any `look` instruction exists (sets that match invalid UTF-8 units).
+    var hasLookahead = false
+    /// When a match could begin inside a character (the pattern can match the empty string or begin
+    /// with an invalid unit, i.e. a continuation byte): the entry of `(?s:.)*?` followed by the
+    /// program, consuming whole units, which the lazy DFA runs instead of restarting at every byte;
+    /// the other engines and the prefilters check `isUnitBoundary` instead. Nil otherwise: a match
+    /// can then only begin on an ASCII or lead byte, which always begins a unit.
+    var unanchoredStart: Int32? = nil
     /// Whether any `assert` instruction exists (the lazy DFA supports them, but it is useful to know).
     var hasAssertions = false
     /// Byte equivalence classes: bytes with the same class are indistinguishable to the program.
@@ -96,22 +123,34 @@ enum Compiler {
 
     static func compile(_ parsed: ParsedRegex) throws -> Program {
         var c = Builder()
+        let anchoredStart = startsAnchored(parsed.root)
+        let firstBytes: ByteBitmap?
+        let startIsFresh: Bool
         do {
             let m = try c.emit(Inst(op: .match))
             let s1 = try c.emit(Inst(op: .save, arg: 1, next: m))
             let body = try c.compile(parsed.root, next: s1)
             let s0 = try c.emit(Inst(op: .save, arg: 0, next: body))
             c.prog.start = s0
+            firstBytes = computeFirstBytes(c.prog)
+            startIsFresh = computeStartIsFresh(c.prog)
+            if !anchoredStart && firstBytes.map({ !$0.intersection(utf8InvalidSingles).isEmpty }) ?? true {
+                let loop = try c.emit(Inst(op: .fail))
+                let unit = try c.compileSet(CodePointSet([0...CodePointSet.maxScalar]), next: loop)
+                c.prog.insts[Int(loop)] = Inst(op: .split, arg: unit, next: s0)
+                c.prog.unanchoredStart = loop
+            }
         } catch is TooBig {
             throw RegexError(message: "pattern too large: compiled program exceeds \(maxInstructions) instructions (reduce repetition counts)", column: 1)
         }
         var prog = c.prog
         prog.slotCount = 2 * (parsed.captureNames.count + 1)
-        prog.anchoredStart = startsAnchored(parsed.root)
+        prog.anchoredStart = anchoredStart
         prog.hasAssertions = prog.insts.contains { $0.op == .assert }
+        prog.hasLookahead = prog.insts.contains { $0.op == .look }
+        prog.firstBytes = firstBytes
+        prog.startIsFresh = startIsFresh
         computeByteClasses(&prog)
-        prog.firstBytes = computeFirstBytes(prog)
-        prog.startIsFresh = computeStartIsFresh(prog)
         return prog
     }
 
@@ -146,6 +185,9 @@ enum Compiler {
             case .byteSet:
                 let s = prog.sets[Int(inst.arg)]
                 for b in 1..<256 where s.contains(UInt8(b)) != s.contains(UInt8(b - 1)) { boundary[b] = true }
+            case .look:
+                boundary[Int(inst.lo)] = true
+                boundary[Int(inst.hi) + 1] = true
             case .assert:
                 // Word-boundary and line assertions look at neighbouring bytes.
                 for b in [0x30, 0x3A, 0x41, 0x5B, 0x5F, 0x60, 0x61, 0x7B, 0x0A, 0x0B] { boundary[b] = true }
@@ -170,7 +212,7 @@ enum Compiler {
             let inst = prog.insts[Int(pc)]
             switch inst.op {
             case .split: stack.append(inst.next); stack.append(inst.arg)
-            case .save, .assert: stack.append(inst.next)
+            case .save, .assert, .look: stack.append(inst.next)
             default: break
             }
         }
@@ -196,7 +238,7 @@ enum Compiler {
             case .byteRange: out.insert(inst.lo...inst.hi)
             case .byteSet: out.formUnion(prog.sets[Int(inst.arg)])
             case .split: stack.append(inst.next); stack.append(inst.arg)
-            case .save, .assert: stack.append(inst.next)
+            case .save, .assert, .look: stack.append(inst.next)
             case .match: return nil
             case .fail: break
             }
@@ -225,6 +267,7 @@ enum Compiler {
             case .empty:
                 return next
             case .char(let c):
+                if c == replacementCharacter { return try compileSet(CodePointSet([c...c]), next: next) }
                 var cur = next
                 for b in utf8Encode(c).reversed() {
                     cur = try emit(Inst(op: .byteRange, lo: b, hi: b, next: cur))
@@ -297,49 +340,162 @@ enum Compiler {
             return try emit(Inst(op: .byteSet, arg: byteSetIndex(s), next: next))
         }
 
+        /// Instructions emitted by the current `compileSet`, so units share equal tails (the
+        /// continuation-byte steps of `.` appear once, not once per lead-byte range).
+        var unitMemo: [UnitKey: Int32] = [:]
+
+        struct UnitKey: Hashable {
+            var op: UInt8, lo: UInt8, hi: UInt8, arg: Int32, next: Int32
+        }
+
+        mutating func emitShared(_ inst: Inst) throws -> Int32 {
+            let key = UnitKey(op: inst.op.rawValue, lo: inst.lo, hi: inst.hi, arg: inst.arg, next: inst.next)
+            if let pc = unitMemo[key] { return pc }
+            let pc = try emit(inst)
+            unitMemo[key] = pc
+            return pc
+        }
+
+        /// Alternatives in priority order.
+        mutating func alternation(_ xs: [Int32]) throws -> Int32 {
+            guard var cur = xs.last else { return try emit(Inst(op: .fail)) }
+            for a in xs.dropLast().reversed() { cur = try emitShared(Inst(op: .split, arg: cur, next: a)) }
+            return cur
+        }
+
+        /// A set of code points consumes one UTF-8 unit per step (see `replacementCharacter` for the rule on
+        /// invalid UTF-8): ASCII members and, when the set matches invalid units, the bytes that are
+        /// always a unit of their own, form one byte set (so ASCII classes stay one instruction);
+        /// multi-byte units are byte-range sequences behind a lookahead for a lead byte, so a thread
+        /// on ASCII text pays one check for all of them.
         mutating func compileSet(_ s: CodePointSet, next: Int32) throws -> Int32 {
-            var alternatives: [Int32] = []
-            var ascii = ByteBitmap()
-            var nonASCII: [ClosedRange<UInt32>] = []
+            unitMemo.removeAll(keepingCapacity: true)
+            let invalid = s.contains(replacementCharacter)
+            var single = invalid ? utf8InvalidSingles : ByteBitmap()
+            var nonASCII = CodePointSet()
             for r in s.ranges {
                 if r.lowerBound < 0x80 {
-                    ascii.insert(UInt8(r.lowerBound)...UInt8(min(r.upperBound, 0x7F)))
+                    single.insert(UInt8(r.lowerBound)...UInt8(min(r.upperBound, 0x7F)))
                 }
                 if r.upperBound >= 0x80 {
-                    nonASCII.append(max(r.lowerBound, 0x80)...r.upperBound)
+                    nonASCII.insert(max(r.lowerBound, 0x80)...r.upperBound)
                 }
             }
-            let coversAllNonASCII = s.contains(0x80) && s.ranges.contains { $0.lowerBound <= 0x80 && $0.upperBound >= 0xD7FF }
-                && s.ranges.contains { $0.lowerBound <= 0xE000 && $0.upperBound == CodePointSet.maxScalar }
-            if !ascii.isEmpty { alternatives.append(try emitByteSet(ascii, next: next)) }
-            if coversAllNonASCII {
-                // Any UTF-8 encoded scalar, loosely (lead byte + continuation bytes), then any single
-                // non-ASCII byte as a lowest-priority fallback so invalid UTF-8 never blocks a match.
-                let cont = ByteBitmap.range(0x80...0xBF)
-                for (lead, n) in [(ByteBitmap.range(0xC0...0xDF), 1), (ByteBitmap.range(0xE0...0xEF), 2), (ByteBitmap.range(0xF0...0xF7), 3)] {
-                    var cur = next
-                    for _ in 0..<n { cur = try emitByteSet(cont, next: cur) }
-                    alternatives.append(try emitByteSet(lead, next: cur))
+            var units: [(lead: ClosedRange<UInt8>, after: Int32)] = []
+            var withSurrogates = nonASCII
+            withSurrogates.insert(0xD800...0xDFFF)
+            if withSurrogates.ranges == [0x80...CodePointSet.maxScalar] {
+                // Every scalar: valid and truncated sequences share their steps.
+                for seq in utf8Sequences(0x80...CodePointSet.maxScalar) {
+                    units.append(try emitUnit(seq, valid: true, truncated: invalid, next: next))
                 }
-                alternatives.append(try emitByteSet(ByteBitmap.range(0x80...0xFF), next: next))
             } else {
-                for r in nonASCII {
-                    for seq in utf8Sequences(r) {
-                        var cur = next
-                        for br in seq.reversed() {
-                            cur = try emit(Inst(op: .byteRange, lo: br.lowerBound, hi: br.upperBound, next: cur))
-                        }
-                        alternatives.append(cur)
+                for r in nonASCII.ranges {
+                    for seq in utf8Sequences(r) { units.append(try emitUnit(seq, valid: true, truncated: false, next: next)) }
+                }
+                if invalid {
+                    for seq in utf8Sequences(0x80...CodePointSet.maxScalar) {
+                        units.append(try emitUnit(seq, valid: false, truncated: true, next: next))
                     }
                 }
             }
-            if alternatives.isEmpty { return try emit(Inst(op: .fail)) }
-            var cur = alternatives[alternatives.count - 1]
-            for a in alternatives.dropLast().reversed() { cur = try split(a, cur) }
-            return cur
+            // One lead-byte instruction per distinct tail (e.g. E1-EC and EE-EF).
+            var leads: [(set: ByteBitmap, after: Int32)] = []
+            var anyLead = ByteBitmap()
+            for u in units {
+                anyLead.insert(u.lead)
+                if let i = leads.firstIndex(where: { $0.after == u.after }) {
+                    leads[i].set.insert(u.lead)
+                } else {
+                    leads.append((ByteBitmap.range(u.lead), u.after))
+                }
+            }
+            var multi: [Int32] = []
+            for l in leads { multi.append(try emitByteSet(l.set, next: l.after)) }
+            var alternatives: [Int32] = []
+            if !single.isEmpty { alternatives.append(try emitByteSet(single, next: next)) }
+            if multi.count > 1 {
+                let inner = try alternation(multi)
+                var lo = 0, hi = 255
+                while !anyLead.contains(UInt8(lo)) { lo += 1 }
+                while !anyLead.contains(UInt8(hi)) { hi -= 1 }
+                alternatives.append(try emit(Inst(op: .look, lo: UInt8(lo), hi: UInt8(hi), arg: 1, next: inner)))
+            } else {
+                alternatives += multi
+            }
+            return try alternation(alternatives)
+        }
+
+        /// The steps of one UTF-8 byte-range sequence after its lead byte: the complete sequence
+        /// (`valid`) and/or its truncations (`truncated`, see `replacementCharacter`). Returns the lead range and
+        /// the instruction following the lead byte.
+        mutating func emitUnit(_ seq: [ClosedRange<UInt8>], valid: Bool, truncated: Bool,
+                               next: Int32) throws -> (lead: ClosedRange<UInt8>, after: Int32) {
+            var after = next
+            for i in stride(from: seq.count - 1, through: 1, by: -1) {
+                var options: [Int32] = []
+                if valid || i < seq.count - 1 {
+                    options.append(try emitShared(Inst(op: .byteRange, lo: seq[i].lowerBound, hi: seq[i].upperBound, next: after)))
+                }
+                if truncated {
+                    // The prefix so far is a maximal one: the byte that follows cannot continue it.
+                    options.append(try emitShared(Inst(op: .look, lo: seq[i].lowerBound, hi: seq[i].upperBound, arg: 0, next: next)))
+                }
+                after = try alternation(options)
+            }
+            return (seq[0], after)
         }
     }
 }
+
+/// How sets consume invalid UTF-8. The haystack is read in units as `String(decoding:as: UTF8.self)`
+/// and Python's `bytes.decode("utf-8", "replace")` read it: a unit is an ASCII byte, a complete
+/// UTF-8 sequence (one scalar), or an invalid unit, which stands for U+FFFD: a byte that never begins
+/// a sequence (80-BF, C0, C1, F5-FF), or the longest prefix of a valid sequence that the next byte
+/// (or the end of the haystack) does not continue (Unicode's "maximal subpart": E6 97 before "a",
+/// E0 before 80). Sets containing U+FFFD (`.`, `[^...]`, `\S`, `\W`, `\D`, a literal U+FFFD) match
+/// one invalid unit per step, other sets never do, so `.*` is never blocked by stray bytes, and each
+/// byte string splits into units in exactly one way: no set can match part of a valid character, and
+/// captures of a set-based match fall on unit boundaries.
+let replacementCharacter: UInt32 = 0xFFFD
+
+/// Whether a unit (see `replacementCharacter`) begins at `pos` of `h[0..<n]`: any byte but a
+/// continuation byte does; a continuation byte only when no lead byte at most 3 bytes back begins a
+/// (complete or maximal truncated) sequence reaching it.
+@inline(__always)
+func isUnitBoundary(_ h: UnsafePointer<UInt8>, _ n: Int, _ pos: Int) -> Bool {
+    if pos <= 0 || pos >= n || h[pos] & 0xC0 != 0x80 { return true }
+    return continuationBoundary(h, pos)
+}
+
+@inline(never)
+func continuationBoundary(_ h: UnsafePointer<UInt8>, _ pos: Int) -> Bool {
+    var k = 1
+    while k <= 3 && pos - k >= 0 {
+        let b = h[pos - k]
+        if b & 0xC0 == 0x80 { k += 1; continue }
+        // `b` begins a unit; it reaches `pos` if it is a lead byte of a sequence longer than k
+        // whose second byte (the one after `b`) is in the range that lead allows.
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+        guard b >= 0xC2 && b <= 0xF4 && k < length else { return true }
+        let second = h[pos - k + 1]
+        switch b {
+        case 0xE0: return !(second >= 0xA0)
+        case 0xED: return !(second <= 0x9F)
+        case 0xF0: return !(second >= 0x90)
+        case 0xF4: return !(second <= 0x8F)
+        default: return false
+        }
+    }
+    return true
+}
+
+/// Bytes that are an invalid unit on their own wherever a unit starts.
+let utf8InvalidSingles: ByteBitmap = {
+    var s = ByteBitmap.range(0x80...0xC1)
+    s.insert(0xF5...0xFF)
+    return s
+}()
 
 extension ByteBitmap {
     static func range(_ r: ClosedRange<UInt8>) -> ByteBitmap {

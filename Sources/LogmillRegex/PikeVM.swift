@@ -102,9 +102,12 @@ enum StartPrefilter: Sendable {
     case prefix(LiteralSearcher)
     /// Every match starts with a byte in this set.
     case firstByte(ByteBitmap)
+    /// Every match starts on a unit boundary (see `isUnitBoundary`) with a byte in this set, or at
+    /// the end of the haystack.
+    case unitBoundary(ByteBitmap)
 
     /// Smallest candidate start position >= `from` (a match may start at n only if the program is nullable,
-    /// in which case no prefilter is built). Returns nil if there is none.
+    /// in which case no prefilter but `unitBoundary` is built). Returns nil if there is none.
     @inline(__always)
     func next(_ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
         switch self {
@@ -119,7 +122,30 @@ enum StartPrefilter: Sendable {
                 i += 1
             }
             return nil
+        case .unitBoundary(let set):
+            // Fast path: an ASCII or lead byte always begins a unit.
+            if from < n && h[from] & 0xC0 != 0x80 && set.contains(h[from]) { return from }
+            return StartPrefilter.nextUnitBoundary(set, h, n, from: from)
         }
+    }
+
+    /// `self`, or for a program whose matches could begin inside a character (`unanchoredStart`),
+    /// a prefilter returning unit boundaries only, which the engines rely on.
+    func onUnitBoundaries(_ prog: Program) -> StartPrefilter {
+        if case .unitBoundary = self { return self }
+        guard prog.unanchoredStart != nil else { return self }
+        return .unitBoundary(prog.firstBytes ?? ByteBitmap.range(0...255))
+    }
+
+    /// Out of line, so the loops above compile as they would without this case.
+    @inline(never)
+    static func nextUnitBoundary(_ set: ByteBitmap, _ h: UnsafePointer<UInt8>, _ n: Int, from: Int) -> Int? {
+        var i = from
+        while i < n {
+            if set.contains(h[i]) && isUnitBoundary(h, n, i) { return i }
+            i += 1
+        }
+        return i == n ? n : nil
     }
 }
 
@@ -127,9 +153,13 @@ final class PikeVM: Sendable {
     let prog: Program
     let prefilter: StartPrefilter
 
+    /// `prog.unanchoredStart != nil`: matches begin only where `isUnitBoundary` holds.
+    let boundaryStarts: Bool
+
     init(prog: Program, prefilter: StartPrefilter) {
         self.prog = prog
-        self.prefilter = prefilter
+        self.prefilter = prefilter.onUnitBoundaries(prog)
+        boundaryStarts = prog.unanchoredStart != nil
     }
 
     /// Runs the VM over `h[0..<n]` starting at `start`, searching for the leftmost-first match that
@@ -167,6 +197,7 @@ final class PikeVM: Sendable {
         let usePrefilter = !anchored
         let hasFirstBytes = prog.firstBytes != nil
         let firstBytes = prog.firstBytes ?? ByteBitmap()
+        let boundaries = boundaryStarts
         while true {
             if curr.count == 0 {
                 if matched || (anchored && pos > start) { break }
@@ -177,7 +208,8 @@ final class PikeVM: Sendable {
             }
             // A new thread can only succeed where a first byte of the pattern occurs.
             if !matched && (!anchored || pos == start)
-                && (!hasFirstBytes || (pos < limit && firstBytes.contains(h[pos]))) {
+                && (!hasFirstBytes || (pos < limit && firstBytes.contains(h[pos])))
+                && (!boundaries || isUnitBoundary(h, n, pos)) {
                 if captures {
                     for k in 0..<slotCount { s.tslots[k] = -1 }
                 }
@@ -267,6 +299,11 @@ final class PikeVM: Sendable {
                     continue
                 case .assert:
                     if assertionHolds(inst.arg, h, n, pos) {
+                        pc = inst.next
+                        continue
+                    }
+                case .look:
+                    if inst.lookHolds(h, n, pos) {
                         pc = inst.next
                         continue
                     }

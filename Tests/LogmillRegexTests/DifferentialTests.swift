@@ -14,8 +14,11 @@ struct PatternGenerator {
     /// comparing our own engines with each other, not against Python.
     var allowEmptyLoops = false
 
-    static let literals = ["a", "b", "c", "1", " ", "-", "x", "\\.", "\\n"]
-    static let classes = ["[ab]", "[^a]", "[a-c]", "[^b-c1]", "[\\d]", "[\\sa]", "[a\\-]", "[^\\w]", "[.x]", "[\\n]"]
+    /// Non-ASCII members have 2-, 3- and 4-byte UTF-8 encodings; none has a case variant in the
+    /// input alphabet, since Python's `re.ASCII` (used for `\\d \\w \\s \\b`) also makes `(?i)` ASCII-only.
+    static let literals = ["a", "b", "c", "1", " ", "-", "x", "\\.", "\\n", "é", "日", "😀"]
+    static let classes = ["[ab]", "[^a]", "[a-c]", "[^b-c1]", "[\\d]", "[\\sa]", "[a\\-]", "[^\\w]", "[.x]", "[\\n]",
+                          "[é日]", "[^é]", "[α-ω]", "[^日a]", "[\\u00e0-\\u00ff]", "[^\\x00-\\x7f]", "[😀-😂b]", "[^a-z😀]"]
     static let perl = ["\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "."]
     static let assertions = ["\\b", "\\B", "^", "$", "\\A", "\\Z"]
 
@@ -88,9 +91,22 @@ struct PatternGenerator {
     }
 
     mutating func input() -> String {
-        let alphabet: [Character] = ["a", "b", "c", "A", "1", " ", "-", "x", "\n", "."]
+        let alphabet: [Character] = ["a", "b", "c", "A", "1", " ", "-", "x", "\n", ".", "é", "日", "😀", "β", "ÿ"]
         let n = 1 + rng.below(12)
         return String((0..<n).map { _ in rng.pick(alphabet) })
+    }
+
+    /// `input()` as UTF-8, sometimes with invalid sequences spliced in (stray continuation bytes,
+    /// truncated sequences, bytes that never begin one), which Python decodes with "replace".
+    mutating func inputBytes() -> [UInt8] {
+        var bytes = Array(input().utf8)
+        guard rng.chance(30) else { return bytes }
+        let invalid: [[UInt8]] = [[0x80], [0xFF], [0xC3], [0xE6, 0x97], [0xE0, 0x80], [0xF0, 0x9F, 0x98], [0xED, 0xA0]]
+        for _ in 0..<(1 + rng.below(2)) {
+            // At any byte offset: inside a character it turns that character into invalid units too.
+            bytes.insert(contentsOf: rng.pick(invalid), at: rng.below(bytes.count + 1))
+        }
+        return bytes
     }
 }
 
@@ -100,19 +116,21 @@ import json, re, sys, warnings
 warnings.simplefilter("ignore")
 out = []
 cache = {}
-with open(sys.argv[1]) as f:
+# re.ASCII: \d \w \s \b are ASCII-only, as in ByteRegex; `.` and classes still match code points.
+with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         c = json.loads(line)
         p = c["p"]
         r = cache.get(p)
         if r is None:
             try:
-                r = re.compile(p)
+                r = re.compile(p, re.ASCII)
             except re.error as e:
                 out.append({"err": str(e)})
                 continue
             cache[p] = r
-        m = r.search(c["s"])
+        # Invalid UTF-8 becomes U+FFFD per maximal subpart, as ByteRegex reads it.
+        m = r.search(bytes.fromhex(c["b"]).decode("utf-8", "replace"))
         if m is None:
             out.append(None)
         else:
@@ -141,11 +159,11 @@ with open(sys.argv[2], "w") as f:
         let caseCount = long ? 60_000 : 3_000
         let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["LOGMILL_REGEX_SEED"] ?? "") ?? 0x5EED_1234
         var gen = PatternGenerator(rng: SeededRandom(seed: seed))
-        var cases: [(pattern: String, input: String)] = []
+        var cases: [(pattern: String, input: [UInt8])] = []
         cases.reserveCapacity(caseCount)
         while cases.count < caseCount {
             let p = gen.pattern()
-            for _ in 0..<3 { cases.append((p, gen.input())) }
+            for _ in 0..<3 { cases.append((p, gen.inputBytes())) }
         }
 
         let tmp = TemporaryDirectory(prefix: "logmill-regex-diff")
@@ -157,12 +175,13 @@ with open(sys.argv[2], "w") as f:
         try Self.pythonScript.write(to: scriptURL, atomically: true, encoding: .utf8)
         var lines = ""
         for c in cases {
-            let obj = try JSONSerialization.data(withJSONObject: ["p": c.pattern, "s": c.input])
+            let hex = c.input.map { String(format: "%02x", $0) }.joined()
+            let obj = try JSONSerialization.data(withJSONObject: ["p": c.pattern, "b": hex])
             lines += String(decoding: obj, as: UTF8.self) + "\n"
         }
         try lines.write(to: casesURL, atomically: true, encoding: .utf8)
         if ProcessInfo.processInfo.environment["LOGMILL_REGEX_DUMP"] == "1" {
-            for c in cases.prefix(60) { print("  case /\(c.pattern)/ on \(String(reflecting: c.input))") }
+            for c in cases.prefix(60) { print("  case /\(c.pattern)/ on \(c.input)") }
         }
 
         let proc = Process()
@@ -195,11 +214,14 @@ with open(sys.argv[2], "w") as f:
                 }
                 compiled[c.pattern] = regex
             }
-            let got = regex.firstMatch(c.input).map { m in m.spans.map { $0.map { [$0.lowerBound, $0.upperBound] } } }
-            let want: [[Int]?]? = (expected as? [Any]).map { arr in arr.map { ($0 as? [Int]) } }
+            let (found, isMatch) = c.input.withUnsafeBytes { (regex.firstMatch($0), regex.isMatch($0)) }
+            let got = found.map { m in m.spans.map { $0.map { [$0.lowerBound, $0.upperBound] } } }
+            // Python reports offsets in the decoded text; ours are byte offsets.
+            let byteOffset = UTF8Tests.units(c.input)
+            let want: [[Int]?]? = (expected as? [Any]).map { arr in arr.map { ($0 as? [Int])?.map { byteOffset[$0] } } }
             if got != nil { matched += 1 }
-            if got.map({ $0.map { $0 ?? [-1] } }) != want.map({ $0.map { $0 ?? [-1] } }) || regex.isMatch(c.input) != (want != nil) {
-                mismatches.append("/\(c.pattern)/ on \(String(reflecting: c.input)): python \(String(describing: want)) ours \(String(describing: got))")
+            if got.map({ $0.map { $0 ?? [-1] } }) != want.map({ $0.map { $0 ?? [-1] } }) || isMatch != (want != nil) {
+                mismatches.append("/\(c.pattern)/ on \(String(reflecting: String(decoding: c.input, as: UTF8.self))) \(c.input): python \(String(describing: want)) ours \(String(describing: got))")
             }
         }
         print("DifferentialTests: \(cases.count) cases (seed \(seed)), \(matched) matches, \(pythonErrors) rejected by Python, \(mismatches.count) mismatches")

@@ -39,8 +39,8 @@ final class EngineAgreementTests: XCTestCase {
         var gen = PatternGenerator(rng: SeededRandom(seed: seed))
         gen.allowEmptyLoops = true
         var rng = SeededRandom(seed: seed ^ 0xFFFF)
-        let alphabet: [[UInt8]] = ["a", "b", "c", "A", "1", "2", " ", "-", "x", "\n", ".", "é", "\u{212A}"].map { Array($0.utf8) }
-            + [[0xFF], [0xC3]] // invalid UTF-8
+        let alphabet: [[UInt8]] = ["a", "b", "c", "A", "1", "2", " ", "-", "x", "\n", ".", "é", "\u{212A}", "日", "😀", "β", "\u{FFFD}"].map { Array($0.utf8) }
+            + [[0xFF], [0xC3], [0xE6, 0x97], [0xF0, 0x9F], [0xE0], [0x80]] // invalid UTF-8
         var mismatches: [String] = []
         var cases = 0, compiled = 0, backtrackable = 0
         for _ in 0..<patternCount {
@@ -72,6 +72,8 @@ final class EngineAgreementTests: XCTestCase {
             "Max Memory Used: Max Memory Used: 12345",
             "",
             "Duration",
+            "REPORT RequestId: 日本-é😀\tDuration: 1.5 ms\tBilled Duration: 2 ms\tMax Memory Used: ٣٤ MB — naïve 😀",
+            "Duration: é ms Duration: 日本 ms\tBilled Duration: 😀 ms Max Memory Used: 7",
         ]
         let patterns = [
             "Duration: (?<d>[\\d.]+) ms\\tBilled Duration: (?<b>\\d+) ms",
@@ -83,6 +85,12 @@ final class EngineAgreementTests: XCTestCase {
             "Duration: ((\\d)+|x)",
             "^REPORT (\\w+)",
             "Used: (\\d*)$",
+            "RequestId: (\\S+)",
+            "Duration: (.*?) ms",
+            "(?i)requestid: ([^\\t]+)",
+            "Used: (.+)$",
+            "(\\W+)(\\D)",
+            "Duration: ([^\\d\\s]+) ms",
         ]
         var mismatches: [String] = []
         for p in patterns {
@@ -108,7 +116,10 @@ final class EngineAgreementTests: XCTestCase {
     func testOverBudgetFallsBackToPikeVM() throws {
         var text = Array(String(repeating: "Duration: x ", count: 30_000).utf8)
         text += Array("Duration: 7.5 ms\tBilled Duration: 8 ms".utf8)
-        for p in ["Duration: ([\\d.]+) ms\\tBilled Duration: (\\d+) ms", "\\bDuration: (\\d+)", "(a|b)*(\\d)"] {
+        text += Array(String(repeating: "é日😀 x", count: 3_000).utf8) + [0xE6, 0x97, 0x78, 0xFF]
+        text += Array("Duration: 日本 ms\t".utf8)
+        for p in ["Duration: ([\\d.]+) ms\\tBilled Duration: (\\d+) ms", "\\bDuration: (\\d+)", "(a|b)*(\\d)",
+                  "Duration: (\\S+) ms\\t", "x(.+)日"] {
             let r = try ByteRegex(p)
             XCTAssertFalse(r.backtracker.fits(text.count))
             XCTAssertEqual(compare(r, text, from: 0, label: "long text"), [])
