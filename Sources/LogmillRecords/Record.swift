@@ -111,16 +111,18 @@ public final class RecordDecoder {
         /// The message is JSON nested deeper than `JSONCursor.maxDepth`.
         case depth
     }
-    public private(set) var problem = Problem.format
-    private var tokens: [Range<Int>] = []
-    private var messageScratch: [UInt8] = []
-    private var streamScratch: [UInt8] = []
-    private var groupScratch: [UInt8] = []
-    public private(set) var record = Record()
+    // A decoder belongs to one worker and is used by one thread at a time: its per-line state skips
+    // the dynamic exclusivity checks, which cost more than decoding a REPORT line's time.
+    @exclusivity(unchecked) public private(set) var problem = Problem.format
+    @exclusivity(unchecked) private var tokens: [Range<Int>] = []
+    @exclusivity(unchecked) private var messageScratch: [UInt8] = []
+    @exclusivity(unchecked) private var streamScratch: [UInt8] = []
+    @exclusivity(unchecked) private var groupScratch: [UInt8] = []
+    @exclusivity(unchecked) public private(set) var record = Record()
     /// The date part (`YYYY-MM-DD`) of the previous export line and its day number: consecutive
     /// lines almost always share it, which saves the calendar arithmetic.
-    private var lastDate: (UInt64, UInt16) = (0, 0)
-    private var lastDays: Int64 = 0
+    @exclusivity(unchecked) private var lastDate: (UInt64, UInt16) = (0, 0)
+    @exclusivity(unchecked) private var lastDays: Int64 = 0
 
     public init() {
         messageScratch.reserveCapacity(4096)

@@ -1,18 +1,20 @@
 import LogmillTime
 import LogmillRecords
 /// Groups and their accumulators for one `stats`.
+/// A table is only ever used by one thread at a time, so its per-record state skips the dynamic
+/// exclusivity checks.
 final class GroupTable {
     let plan: StatsPlan
-    private var index: [[UInt8]: Int] = [:]
-    private(set) var keys: [[Value]] = []
-    private(set) var accumulators: [[Accumulator]] = []
-    private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var index: [[UInt8]: Int] = [:]
+    @exclusivity(unchecked) private(set) var keys: [[Value]] = []
+    @exclusivity(unchecked) private(set) var accumulators: [[Accumulator]] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// The previous row's key and group: consecutive log lines usually fall in the same bucket.
-    private var lastKey: [UInt8] = []
-    private var lastGroup = -1
+    @exclusivity(unchecked) private var lastKey: [UInt8] = []
+    @exclusivity(unchecked) private var lastGroup = -1
     /// Fast path for the common `by bin(…)` alone: groups by bucket start.
-    private var timeIndex: [Int64: Int] = [:]
-    private var lastTime = Int64.min
+    @exclusivity(unchecked) private var timeIndex: [Int64: Int] = [:]
+    @exclusivity(unchecked) private var lastTime = Int64.min
 
     /// `by bin(period)` alone: the bucket comes straight from the record's time.
     private let binOnly: Period?

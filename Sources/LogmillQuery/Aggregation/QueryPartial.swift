@@ -9,12 +9,14 @@ public final class QueryPartial {
     static let magic: [UInt8] = Array("LMQP".utf8)
 
     let plan: QueryPlan
-    var groups: GroupTable?
-    var top: TopRows?
-    var all: [Row] = []
+    // The hot path touches these once per record: no dynamic exclusivity checks (a partial is only
+    // ever used by one thread at a time).
+    let groups: GroupTable?
+    @exclusivity(unchecked) var top: TopRows?
+    @exclusivity(unchecked) var all: [Row] = []
     private let collectColumns: [CExpr]
     /// Records that reached this partial (those that passed the per-record phase).
-    public internal(set) var records = 0
+    @exclusivity(unchecked) public internal(set) var records = 0
 
     init(plan: QueryPlan) {
         self.plan = plan
@@ -23,6 +25,7 @@ public final class QueryPartial {
             groups = GroupTable(plan: sp)
             collectColumns = []
         case .collect(let columns, _, let order, let limit):
+            groups = nil
             collectColumns = columns
             if let limit { top = TopRows(order: RowOrder(keys: order), limit: limit) }
         }
@@ -44,7 +47,7 @@ public final class QueryPartial {
 
     /// Folds `other` (a partial of the same plan) into this one. `other` is consumed.
     public func merge(_ other: QueryPartial) {
-        precondition(other.plan.signature == plan.signature, "partials of different queries cannot be merged")
+        assert(other.plan.signature == plan.signature, "partials of different queries cannot be merged")
         records += other.records
         if let groups, let theirs = other.groups {
             groups.merge(theirs)

@@ -11,13 +11,17 @@ final class QueryConsumer: BlockConsumer {
     let documents = DocumentDecoder()
     let from: Int64, to: Int64
     /// The partial of an unwindowed scan.
-    var whole: QueryPartial?
+    let whole: QueryPartial?
     /// Partials by window start, when windowed.
-    var partials: [Int64: QueryPartial] = [:]
+    @exclusivity(unchecked) var partials: [Int64: QueryPartial] = [:]
     private let period: Period?
-    private var current: QueryPartial? = nil
-    private var currentStart = Int64.min
-    var scanned = 0, matched = 0, failures = 0, untimed = 0
+    @exclusivity(unchecked) private var current: QueryPartial? = nil
+    @exclusivity(unchecked) private var currentStart = Int64.min
+    // Counted per record: no dynamic exclusivity checks (a consumer runs on one thread at a time).
+    @exclusivity(unchecked) var scanned = 0
+    @exclusivity(unchecked) var matched = 0
+    @exclusivity(unchecked) var failures = 0
+    @exclusivity(unchecked) var untimed = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
     /// Finders tuned to the byte frequencies of the first block seen.
@@ -32,7 +36,7 @@ final class QueryConsumer: BlockConsumer {
         from = options.from ?? Int64.min
         to = options.to ?? Int64.max
         period = windows
-        if windows == nil { whole = QueryPartial(plan: plan) }
+        whole = windows == nil ? QueryPartial(plan: plan) : nil
         literals = plan.prefilter?.literals ?? []
     }
 

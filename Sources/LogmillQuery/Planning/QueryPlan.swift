@@ -64,12 +64,12 @@ public final class QueryPlan {
     let needsDefaultOrder: Bool
     public let query: Query
     /// Identifies the query in stored partial results.
-    let signature: UInt64
+    /// (Computed on first use: describing the query costs more than planning it.)
+    lazy var signature: UInt64 = QueryPlan.signature(of: query)
 
     init(query: Query, recordOps: [RowOp], boundary: Boundary, tableOps: [TableOp], projection: [(String, CExpr)],
          slotCount: Int, prefilter: Prefilter?, needsDefaultOrder: Bool) {
         self.query = query
-        self.signature = QueryPlan.signature(of: query)
         self.recordOps = recordOps
         self.boundary = boundary
         self.tableOps = tableOps
