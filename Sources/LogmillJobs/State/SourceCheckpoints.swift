@@ -49,6 +49,12 @@ enum SourceCheckpoints {
 
     /// Decoded bytes `[from, to)` of an object (fewer when it is shorter).
     static func decodedBytes(_ object: SourceObject, _ range: Range<Int>) -> [UInt8]? {
+        // A plain file is read at the range itself; only a compressed one is decoded from its start.
+        if range.lowerBound > 0, object.isSeekable, let size = object.size, !isCompressed(object) {
+            guard range.lowerBound < size, let raw = try? object.open(range: range.lowerBound..<min(range.upperBound, size)),
+                  let bytes = try? readPrefix(of: raw, count: range.count) else { return [] }
+            return bytes
+        }
         guard let raw = try? object.open(), let (stream, _) = try? decoded(raw, name: object.name) else { return nil }
         var out: [UInt8] = []
         var position = 0
