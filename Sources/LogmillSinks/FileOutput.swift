@@ -75,10 +75,13 @@ enum FileOutput {
             throw SinkError(sink: path, message: "cannot create the directory \(dir): "
                             + (code.map { String(cString: strerror(Int32($0))) } ?? (error as NSError).localizedDescription))
         }
-        removeStaleTemporaries(in: dir, for: name)
         let tmp = dir + "/" + temporaryPrefix(for: name) + "\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("create a temporary file in", dir) }
+        // Our new file's time is the file system's "now", the clock the other temporaries' times
+        // were written by.
+        var own = stat()
+        if fstat(fd, &own) == 0 { removeStaleTemporaries(in: dir, for: name, now: Int64(own.st_mtim.tv_sec), keeping: tmp) }
         do {
             try writeAll(fd, Array(text.utf8), path: tmp)
             if fchmod(fd, mode) != 0 { throw failure("set the mode of", tmp) }
@@ -104,15 +107,16 @@ enum FileOutput {
 
     /// Removes `.<name>.logmill-tmp.<pid>.*` files in `dir` whose process is gone or that are older
     /// than `staleAge`. Best effort: what cannot be removed stays.
-    static func removeStaleTemporaries(in dir: String, for name: String, now: Date = Date()) {
+    static func removeStaleTemporaries(in dir: String, for name: String, now: Int64, keeping own: String) {
         let prefix = temporaryPrefix(for: name)
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
         for entry in entries where entry.hasPrefix(prefix) {
             let full = dir + "/" + entry
+            if full == own { continue }
             let pid = entry.dropFirst(prefix.count).split(separator: ".").first.flatMap { pid_t($0) }
             var st = stat()
             guard lstat(full, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
-            let age = now.timeIntervalSince1970 - Double(st.st_mtim.tv_sec)
+            let age = TimeInterval(now - Int64(st.st_mtim.tv_sec))
             let dead = pid.map { kill($0, 0) != 0 && errno == ESRCH } ?? true
             if dead || age > staleAge { unlink(full) }
         }
