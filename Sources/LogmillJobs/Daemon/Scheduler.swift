@@ -97,8 +97,8 @@ public final class Scheduler: @unchecked Sendable {
             let stop = stopRequested, reload = reloadRequested
             reloadRequested = false
             lock.unlock()
-            if stop { events?(.stopping); return }
             if reload { self.reload() }
+            if stop { events?(.stopping); return }
             let now = options.clock.milliseconds()
             let wake = lock.withLock { nextRuns.values.min() }
             guard let wake else {
