@@ -38,7 +38,9 @@ enum StatusCommand {
         let store = StateStore(directory: parsed.value("state-dir") ?? StateStore.defaultDirectory())
         var status = ExitStatus.ok
         var statuses: [JobStatus] = []
-        for path in try JobSet.paths(parsed.positionals) {
+        let paths: [String]
+        do { paths = try JobSet.paths(parsed.positionals) } catch { throw UsageError("\(error)") }
+        for path in paths {
             do { statuses.append(JobStatus.of(try JobFile.load(path), store: store, now: now)) } catch {
                 Terminal.err("\(error)\n")
                 status.raise(ExitStatus.of(error))
