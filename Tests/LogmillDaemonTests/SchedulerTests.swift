@@ -155,10 +155,15 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(problems[0].description.contains("previous version keeps running"), problems[0].description)
         XCTAssertTrue(scheduler.metrics.exposition().contains("logmill_job_file_problems 1"))
         XCTAssertTrue(scheduler.metrics.exposition().contains("logmill_jobs 3"))
+        // At 00:01 everything due runs: b (still hourly) next at 01:00:30.
+        clock.set(milliseconds: DaemonFixtures.start + 50_000)
+        XCTAssertEqual(scheduler.runDue(), 3)
+        XCTAssertEqual(scheduler.schedule["b"].map(CivilCalendar.iso), "2026-11-01T01:00:30Z")
         // Fixed, reloaded: the new version is in force and the problem gone.
         try DaemonFixtures.job("b", schedule: "every 10m").write(toFile: tmp.path + "/jobs/b.job", atomically: true, encoding: .utf8)
         scheduler.reload()
         XCTAssertEqual(scheduler.jobs.first { $0.name == "b" }?.schedule?.description, "every 10m")
+        XCTAssertEqual(scheduler.schedule["b"].map(CivilCalendar.iso), "2026-11-01T00:10:30Z", "its new schedule fires sooner than the old next run (01:00:30)")
         XCTAssertEqual(events.reloadProblems.last?.count, 0)
         // A file removed stops its job; a second file naming the same job is refused, not run twice.
         try FileManager.default.removeItem(atPath: tmp.path + "/jobs/c.job")

@@ -39,6 +39,12 @@ public final class DaemonMetrics: @unchecked Sendable {
             self.jobs = jobs
             fileProblems = problems
             for j in jobs where perJob[j.name] == nil { perJob[j.name] = PerJob() }
+            // A job no longer run keeps its counters (they never go back) but not its last window.
+            for name in perJob.keys where !jobs.contains(where: { $0.name == name }) {
+                perJob[name]!.latest = []
+                perJob[name]!.latestWindow = nil
+                perJob[name]!.nextRun = nil
+            }
         }
     }
 

@@ -15,7 +15,9 @@ public struct JobSet: Sendable {
         public let message: String
         /// Whether the job's previous version stays in force.
         public let keptPrevious: Bool
-        public var description: String { "\(path): \(message)" + (keptPrevious ? " (its previous version keeps running)" : "") }
+        public var description: String {
+            (path.isEmpty ? "" : "\(path): ") + message + (keptPrevious ? " (its previous version keeps running)" : "")
+        }
     }
 
     public init(arguments: [String]) { self.arguments = arguments }
@@ -50,7 +52,7 @@ public struct JobSet: Sendable {
         let previous = Dictionary(jobs.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         let paths: [String]
         do { paths = try JobSet.paths(arguments) } catch {
-            return [Problem(path: arguments.joined(separator: " "), message: "\(error)", keptPrevious: !jobs.isEmpty)]
+            return [Problem(path: "", message: "\(error)", keptPrevious: !jobs.isEmpty)]
         }
         var loaded: [JobFile] = []
         var names = Set<String>()

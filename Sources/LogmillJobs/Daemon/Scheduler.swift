@@ -170,7 +170,8 @@ public final class Scheduler: @unchecked Sendable {
     /// Sets next runs for `jobs` (call with the lock held, or from init).
     private func schedule(_ jobs: [JobFile], now: Int64, keepingFrom old: [String: Int64]) {
         for job in jobs {
-            if let kept = old[job.name] { nextRuns[job.name] = kept; continue }
+            // A job kept keeps its next run, unless its (edited) schedule now fires sooner.
+            if let kept = old[job.name] { nextRuns[job.name] = min(kept, Scheduler.nextRun(job, after: now) ?? kept); continue }
             nextRuns[job.name] = options.runAtStart ? now : Scheduler.nextRun(job, after: now)
         }
         for job in jobs { metrics.scheduled(job: job.name, next: nextRuns[job.name] ?? nil) }
