@@ -49,7 +49,7 @@ enum RawHTTP {
 
 final class DaemonHTTPTests: XCTestCase {
     /// A scheduler that ran the job "errs" for real once, over two ERROR lines in a due window.
-    func ranScheduler(_ tmp: TemporaryDirectory) throws -> Scheduler {
+    static func ranScheduler(_ tmp: TemporaryDirectory) throws -> Scheduler {
         try "2026-11-01T00:01:00.000Z ERROR fn=orders boom\n2026-11-01T00:02:00.000Z ERROR fn=payments boom\n2026-11-01T00:03:00.000Z ERROR fn=orders boom\n"
             .write(toFile: tmp.path + "/logs/app.log", atomically: true, encoding: .utf8)
         let clock = ManualClock(milliseconds: DaemonFixtures.start + 300_000 + 30_000)
@@ -64,7 +64,7 @@ final class DaemonHTTPTests: XCTestCase {
         return scheduler
     }
 
-    func fixture() throws -> TemporaryDirectory {
+    static func fixture() throws -> TemporaryDirectory {
         try DaemonFixtures.folder([
             "errs": DaemonFixtures.job("errs", schedule: "every 5m", extra: "start: 2026-11-01T00:00:00Z"),
             "other jobs": DaemonFixtures.job("other jobs", schedule: "cron(0/5 * * * ? *)", extra: "start: 2026-11-01T00:00:00Z",
@@ -73,9 +73,9 @@ final class DaemonHTTPTests: XCTestCase {
     }
 
     func testEndpointsAnswer() throws {
-        let tmp = try fixture()
+        let tmp = try Self.fixture()
         defer { tmp.cleanup() }
-        let scheduler = try ranScheduler(tmp)
+        let scheduler = try Self.ranScheduler(tmp)
         let listener = try HTTPListener(address: "127.0.0.1:0") { [metrics = scheduler.metrics] in metrics.respond(to: $0) }
         listener.start()
         defer { listener.stop() }
@@ -110,7 +110,7 @@ final class DaemonHTTPTests: XCTestCase {
         XCTAssertEqual(errs["targets"] as? [String], ["127.0.0.1:\(port)"])
         XCTAssertEqual(errs["labels"] as? [String: String], ["job": "errs", "namespace": "Test/Daemon", "schedule": "every 5m", "__metrics_path__": "/metrics/job/errs"])
         let other = try XCTUnwrap(byJob["other jobs"]?["labels"] as? [String: String])
-        XCTAssertEqual(other["__metrics_path__"], "/metrics/job/other%20jobs")
+        XCTAssertEqual(other["__metrics_path__"], "/metrics/job/other jobs", "unescaped: Prometheus escapes it")
         XCTAssertEqual(other["schedule"], "cron(0/5 * * * ? *)")
 
         // Each job's own path: its metrics and its latest window only.
@@ -118,7 +118,7 @@ final class DaemonHTTPTests: XCTestCase {
         XCTAssertEqual(one.status, 200)
         XCTAssertTrue(one.body.contains(#"errors{namespace="Test/Daemon",fn="orders"} 2"#), one.body)
         XCTAssertFalse(one.body.contains("other jobs"), one.body)
-        let spaced = try RawHTTP.get(port: port, other["__metrics_path__"]!)
+        let spaced = try RawHTTP.get(port: port, "/metrics/job/other%20jobs")
         XCTAssertEqual(spaced.status, 200)
         XCTAssertTrue(spaced.body.contains(#"logmill_cycles_total{job="other jobs"} 1"#), spaced.body)
 
@@ -153,9 +153,9 @@ final class DaemonHTTPTests: XCTestCase {
 
     /// `promtool check metrics` on the whole exposition (exit 0: no syntax error and no lint).
     func testPromtoolAcceptsTheExposition() throws {
-        let tmp = try fixture()
+        let tmp = try Self.fixture()
         defer { tmp.cleanup() }
-        let exposition = try ranScheduler(tmp).metrics.exposition()
+        let exposition = try Self.ranScheduler(tmp).metrics.exposition()
         let candidates = [ProcessInfo.processInfo.environment["LOGMILL_TEST_PROMTOOL"]] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/promtool" }
         guard let promtool = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             print("skipped: promtool not found (LOGMILL_TEST_PROMTOOL unset, not on PATH; .ci/peers.sh installs Prometheus, which ships it)")

@@ -135,12 +135,10 @@ public final class DaemonMetrics: @unchecked Sendable {
         return out
     }
 
-    /// The path of one job's metrics (its name percent-encoded).
-    public static func metricsPath(job: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return "/metrics/job/" + (job.addingPercentEncoding(withAllowedCharacters: allowed) ?? job)
-    }
+    /// The path of one job's metrics, as `__metrics_path__` carries it: unescaped, since Prometheus
+    /// escapes it when it builds the scrape URL (a `%20` given would be fetched as `%2520`). Requests
+    /// are percent-decoded, so `/metrics/job/my%20job` finds the job `my job`.
+    public static func metricsPath(job: String) -> String { "/metrics/job/" + job }
 
     /// Prometheus HTTP service discovery: one target group per job, its target `target` (host:port),
     /// labels `job`, `namespace`, `schedule` and `__metrics_path__`.

@@ -50,6 +50,7 @@ public final class HTTPListener: @unchecked Sendable {
     private let slots = DispatchSemaphore(value: HTTPListener.maxConnections)
     private let lock = NSLock()
     private var stopped = false
+    private var started = false
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds `address` (`HOST:PORT`, `:PORT` or `PORT`; host 127.0.0.1 by default, `localhost` is
@@ -88,6 +89,7 @@ public final class HTTPListener: @unchecked Sendable {
 
     /// Accepts connections on a thread of its own until `stop()`.
     public func start() {
+        guard lock.withLock({ () -> Bool in defer { started = true }; return !started && !stopped }) else { return }
         let thread = Thread { [self] in
             while true {
                 slots.wait()
@@ -114,10 +116,10 @@ public final class HTTPListener: @unchecked Sendable {
 
     /// Stops accepting (connections being answered finish) and closes the socket.
     public func stop() {
-        let already = lock.withLock { () -> Bool in defer { stopped = true }; return stopped }
+        let (already, accepting) = lock.withLock { () -> (Bool, Bool) in defer { stopped = true }; return (stopped, started) }
         guard !already else { return }
         shutdown(fd, Int32(SHUT_RDWR))
-        finished.wait()
+        if accepting { finished.wait() }
         close(fd)
     }
 
