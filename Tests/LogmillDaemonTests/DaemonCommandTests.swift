@@ -78,6 +78,8 @@ final class DaemonCommandTests: XCTestCase {
         XCTAssertEqual(fresh["healthy"] as? Bool, true)
         XCTAssertNil(fresh["lastWindowEnd"], "never run")
         XCTAssertEqual(fresh["nextWindowStart"] as? String, "2026-11-01T00:00:00Z", "its first window is its start")
+        XCTAssertEqual(fresh["overdue"] as? Bool, true, "due at 00:05:30, not run by 00:12")
+        XCTAssertEqual(good["overdue"] as? Bool, false)
 
         // A job file that does not parse, or a path that does not exist: exit 2.
         try "name: x\nschedule: every banana\n".write(toFile: tmp.path + "/bad.job", atomically: true, encoding: .utf8)

@@ -33,7 +33,7 @@ enum DaemonFixtures {
         let tmp = TemporaryDirectory(prefix: prefix)
         try FileManager.default.createDirectory(atPath: tmp.path + "/logs", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: tmp.path + "/jobs", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: tmp.path + "/logs/app.log", contents: Data())
+        _ = FileManager.default.createFile(atPath: tmp.path + "/logs/app.log", contents: Data())
         for (name, text) in jobs { try text.write(toFile: tmp.path + "/jobs/\(name).job", atomically: true, encoding: .utf8) }
         return tmp
     }

@@ -31,8 +31,10 @@ public struct JobStatus: Codable, Sendable {
     public var nextWindowEnd: String?
     /// The next window's end + settle: from then on a run emits it.
     public var nextWindowDue: String?
-    /// The first scheduled run at or after it.
+    /// The first scheduled run at or after it (and after now).
     public var nextRun: String?
+    /// Whether the next window was already due at `now`: no run has emitted it yet.
+    public var overdue = false
     /// Now − the end of the last emitted window, in seconds.
     public var lagSeconds: Double?
     public var lateRecords = 0
@@ -66,6 +68,7 @@ public struct JobStatus: Codable, Sendable {
         s.nextWindowStart = CivilCalendar.iso(nextStart)
         s.nextWindowEnd = CivilCalendar.iso(nextEnd)
         s.nextWindowDue = CivilCalendar.iso(nextEnd + settle)
+        s.overdue = nextEnd + settle <= now
         s.nextRun = Scheduler.nextRun(job, after: max(nextEnd + settle, now) - 1).map(CivilCalendar.iso)
         if let state {
             s.lateRecords = state.lateRecords

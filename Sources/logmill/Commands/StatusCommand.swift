@@ -65,7 +65,7 @@ enum StatusCommand {
             out += "  last window ends: none emitted yet\n"
         }
         if let start = s.nextWindowStart, let end = s.nextWindowEnd, let due = s.nextWindowDue {
-            out += "  next window: [\(start), \(end)) due \(due)" + (s.nextRun.map { ", run at \($0)" } ?? "") + "\n"
+            out += "  next window: [\(start), \(end)) due \(due)" + (s.overdue ? " (overdue)" : "") + (s.nextRun.map { ", run at \($0)" } ?? "") + "\n"
         }
         out += "  late lines: \(s.lateRecords)" + (s.lateMerged > 0 ? " (\(s.lateMerged) merged)" : "") + "\n"
         out += "  last run: \(s.lastRun ?? "never")\n"
