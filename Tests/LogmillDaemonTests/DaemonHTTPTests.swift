@@ -72,12 +72,18 @@ final class DaemonHTTPTests: XCTestCase {
         ], prefix: "logmill-http")
     }
 
+    /// The daemon's paths on a port the kernel chose, for a scheduler that ran the fixture's jobs once.
+    static func serving(_ tmp: TemporaryDirectory) throws -> HTTPListener {
+        let scheduler = try ranScheduler(tmp)
+        let listener = try HTTPListener(address: "127.0.0.1:0") { [metrics = scheduler.metrics] in metrics.respond(to: $0) }
+        listener.start()
+        return listener
+    }
+
     func testEndpointsAnswer() throws {
         let tmp = try Self.fixture()
         defer { tmp.cleanup() }
-        let scheduler = try Self.ranScheduler(tmp)
-        let listener = try HTTPListener(address: "127.0.0.1:0") { [metrics = scheduler.metrics] in metrics.respond(to: $0) }
-        listener.start()
+        let listener = try Self.serving(tmp)
         defer { listener.stop() }
         XCTAssertNotEqual(listener.port, 0)
         let port = listener.port

@@ -17,9 +17,7 @@ final class PrometheusDiscoveryTests: XCTestCase {
         }
         let tmp = try DaemonHTTPTests.fixture()
         defer { tmp.cleanup() }
-        let scheduler = try DaemonHTTPTests.ranScheduler(tmp)
-        let listener = try HTTPListener(address: "127.0.0.1:0") { [metrics = scheduler.metrics] in metrics.respond(to: $0) }
-        listener.start()
+        let listener = try DaemonHTTPTests.serving(tmp)
         defer { listener.stop() }
         // A free port for Prometheus: one the kernel just gave out.
         let probe = try HTTPListener(address: "127.0.0.1:0") { _ in .init(status: 404, contentType: "text/plain", body: "") }
