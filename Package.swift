@@ -56,5 +56,7 @@ let package = Package(
         .testTarget(name: "LogmillGoldenTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillScan", "LogmillSources", "LogmillTestSupport", "LogmillSinks"]),
         // Scheduled runs: windows, checkpoints, the ledger; the binary killed at chosen points.
         .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
+        // The daemon: the scheduler on a manual clock, reloads, the HTTP endpoints, memory over many cycles, status.
+        .testTarget(name: "LogmillDaemonTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
     ]
 )

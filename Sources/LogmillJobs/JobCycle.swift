@@ -53,6 +53,8 @@ public struct JobCycle {
         /// Windows computed and emitted in this run, in order.
         public var windows: [Window] = []
         public var datums = 0
+        /// The datums of the last window emitted in this run (what a daemon's `/metrics` shows).
+        public var latestDatums: [MetricDatum] = []
         public var recordsRead = 0
         public var bytesRead = 0
         public var lateRecords = 0
@@ -212,6 +214,7 @@ public struct JobCycle {
             correctionDatums += try job.mapping.datums(from: result, defaultTimestamp: window.start).datums
         }
         report.datums = report.windows.reduce(0) { $0 + (datumsByWindow[$1.start]?.count ?? 0) }
+        if let last = report.windows.last { report.latestDatums = datumsByWindow[last.start] ?? [] }
 
         var sinks: [(key: String, configuration: SinkConfiguration, sink: (any MetricSink)?, error: String?)] = []
         for (i, configuration) in job.sinks.enumerated() {

@@ -28,4 +28,7 @@ public struct PrometheusFileSink: MetricSink {
     public static func sanitize(_ s: String, label: Bool) -> String {
         PromModel.sanitize(s, label: label)
     }
+
+    /// A label value as the text exposition writes it: `\`, `"` and line feeds escaped.
+    public static func escapeLabelValue(_ s: String) -> String { PromModel.escapeLabel(s) }
 }

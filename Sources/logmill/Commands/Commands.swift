@@ -15,6 +15,8 @@ enum Commands {
         Entry(spec: RunCommand.spec, run: RunCommand.run),
         Entry(spec: ValidateCommand.spec, run: ValidateCommand.run),
         Entry(spec: StateCommand.spec, run: StateCommand.run),
+        Entry(spec: DaemonCommand.spec, run: DaemonCommand.run),
+        Entry(spec: StatusCommand.spec, run: StatusCommand.run),
     ] }
 
     static var overview: String {
