@@ -17,6 +17,8 @@ install_peers() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     python3 -c 'import moto, boto3' 2>/dev/null || pip install -q 'moto[server]==5.2.1' boto3
+    # cramjam: an independent snappy implementation the remote-write encoder is checked against.
+    python3 -c 'import cramjam' 2>/dev/null || pip install -q cramjam || echo "peers: cramjam not installed; its cross-check will skip" >&2
     command -v moto_server >/dev/null || pip install -q 'moto[server]==5.2.1'
 }
 
