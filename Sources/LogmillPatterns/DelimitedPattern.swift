@@ -11,17 +11,19 @@
 /// is followed here; an event with fewer fields than names does not match.
 struct DelimitedPattern: Sendable {
     struct Slot: Sendable {
-        /// nil for `...`.
+        /// nil for `...` and for an unnamed field (`[..., status = 4*,]`: the guide's example).
         let name: String?
-        /// `$name`, as a match reports it.
-        let key: String
-        init(name: String?, expr: Expr?) {
-            self.name = name
-            self.expr = expr
-            key = name.map { "$" + $0 } ?? ""
-        }
         /// Conditions on the slot's own field; nil: any value.
         let expr: Expr?
+        let isEllipsis: Bool
+        /// `$name`, as a match reports it.
+        let key: String
+        init(name: String?, expr: Expr?, isEllipsis: Bool = false) {
+            self.name = name
+            self.expr = expr
+            self.isEllipsis = isEllipsis
+            key = name.map { "$" + $0 } ?? ""
+        }
     }
     let slots: [Slot]
     let ellipsis: Int?
@@ -48,8 +50,12 @@ struct DelimitedPattern: Sendable {
             current.append(t)
         }
         parts.append((current, to))
+        if tokens.isEmpty { throw src.error(at: to, "expected a field name") }
         for (part, end) in parts {
-            guard let head = part.first else { throw src.error(at: end, "expected a field name") }
+            guard let head = part.first else {
+                slots.append(Slot(name: nil, expr: nil))
+                continue
+            }
             // The slot's name: the first word (inside any opening parentheses).
             guard let nameToken = part.first(where: { if case .word = $0.kind { return true }; return false }),
                   case .word(let w) = nameToken.kind else { throw src.error(at: head.start, "expected a field name") }
@@ -57,7 +63,7 @@ struct DelimitedPattern: Sendable {
                 guard part.count == 1 else { throw src.error(at: part[1].start, "'...' takes no condition") }
                 guard ellipsis == nil else { throw src.error(at: head.start, "'...' may appear only once") }
                 ellipsis = slots.count
-                slots.append(Slot(name: nil, expr: nil))
+                slots.append(Slot(name: nil, expr: nil, isEllipsis: true))
             } else {
                 let name = String(decoding: w, as: UTF8.self)
                 guard w.allSatisfy({ isWordByte($0) && $0 < 0x80 || $0 == UInt8(ascii: "-") }) else {
@@ -68,7 +74,8 @@ struct DelimitedPattern: Sendable {
                 if part.count > 1 {
                     var parser = ExprParser(src: src, tokens: part, field: { (t: Token, other: [UInt8]) throws(FilterPatternError) -> Int in
                         // The service rejects a condition on another field inside this field's slot.
-                        guard other == w else {
+                        // Inferred: names compare ignoring case, as the guide's `[w1=ERROR || W1=WARNING, w2]`.
+                        guard other.lazy.map({ $0 | 0x20 }).elementsEqual(w.lazy.map({ $0 | 0x20 })) else {
                             throw src.error(at: t.start, "a condition in field '\(name)' must test '\(name)', not '\(String(decoding: other, as: UTF8.self))'")
                         }
                         return 0
@@ -105,23 +112,29 @@ struct DelimitedPattern: Sendable {
         }
     }
 
-    /// The match, with the named fields' values when `collect` (else none, and nothing allocated).
+    /// The match, with the fields' values when `collect` (else none, and nothing allocated).
+    /// Every value is also reported by position (`$1`, `$7`: the guide's "numeric identifiers"),
+    /// each field the ellipsis covers included.
     func extract(_ line: UnsafeRawBufferPointer, collect: Bool = true) -> PatternMatch? {
         var count = 0
         Self.forEachField(line) { _, _ in count += 1 }
-        let names = slots.count - (ellipsis == nil ? 0 : 1)
-        guard count >= names else { return nil }
-        return withUnsafeTemporaryAllocation(of: (Range<Int>, Int).self, capacity: max(count, 1)) { fields -> PatternMatch? in
+        let fixed = slots.count - (ellipsis == nil ? 0 : 1)
+        guard count >= fixed, count > 0 else { return nil }
+        return withUnsafeTemporaryAllocation(of: (Range<Int>, Int).self, capacity: count) { fields -> PatternMatch? in
             var k = 0
             Self.forEachField(line) { v, raw in fields[k] = (v, raw); k += 1 }
-            var values: [PatternMatch.Field] = []
-            if collect { values.reserveCapacity(names) }
+            var named: [PatternMatch.Field] = []
+            var positions: [Scalar] = []
+            if collect { positions.reserveCapacity(count) }
             for (s, slot) in slots.enumerated() {
-                guard slot.name != nil else { continue }
+                if slot.isEllipsis {
+                    if collect { for f in s..<(s + count - fixed) { positions.append(Scalar(range: fields[f].0, kind: .text)) } }
+                    continue
+                }
                 let range: Range<Int>
                 if let e = ellipsis, s > e {
                     range = fields[count - (slots.count - s)].0
-                } else if ellipsis == nil, s == slots.count - 1, count > names {
+                } else if ellipsis == nil, s == slots.count - 1, count > fixed {
                     var end = line.count
                     while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
                     range = fields[s].1..<end
@@ -130,9 +143,12 @@ struct DelimitedPattern: Sendable {
                 }
                 let value = Scalar(range: range, kind: .text)
                 if let expr = slot.expr, !expr.evaluate(line, { _ in .scalar(value) }) { return nil }
-                if collect { values.append(PatternMatch.Field(name: slot.key, value: value)) }
+                if collect {
+                    positions.append(value)
+                    if slot.name != nil { named.append(PatternMatch.Field(name: slot.key, value: value)) }
+                }
             }
-            return PatternMatch(fields: values)
+            return PatternMatch(fields: named, positions: positions)
         }
     }
 }

@@ -136,10 +136,29 @@ public struct PatternMatch: Sendable {
         public let name: String
         public let value: Scalar
     }
+    /// The named fields: JSON selectors, space-delimited names.
     public let fields: [Field]
+    /// A space-delimited event's values in order, `$1` first (fields an ellipsis covers included).
+    public let positions: [Scalar]
 
+    init(fields: [Field], positions: [Scalar] = []) {
+        self.fields = fields
+        self.positions = positions
+    }
+
+    /// A field by name (`$.a.b`, `$status`) or, in a space-delimited match, by position (`$7`).
     public func field(_ name: String) -> Scalar? {
-        fields.first { $0.name == name }?.value
+        if let f = fields.first(where: { $0.name == name }) { return f.value }
+        if let n = Self.position(name), n <= positions.count { return positions[n - 1] }
+        return nil
+    }
+
+    /// `N` of `$N` (N ≥ 1), else nil.
+    static func position(_ name: String) -> Int? {
+        let digits = name.dropFirst()
+        guard name.hasPrefix("$"), !digits.isEmpty, digits.count < 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let n = Int(digits), n >= 1 else { return nil }
+        return n
     }
     /// The field's text (JSON strings unescaped; numbers, `true`, `false`, `null` as written).
     public func text(_ name: String, in line: UnsafeRawBufferPointer) -> String? {

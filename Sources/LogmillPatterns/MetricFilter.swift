@@ -100,7 +100,8 @@ public struct MetricFilter: Sendable {
                 throw MetricFilterError("\(role) '\(field)': \(error.message)")
             }
         case .spaceDelimited:
-            guard pattern.fieldNames.contains(field) else {
+            // `$7`: the seventh field (the guide's Apache example uses `$7` as the metric value).
+            guard pattern.fieldNames.contains(field) || PatternMatch.position(field) != nil else {
                 throw MetricFilterError("\(role) '\(field)' is not a field of the pattern (\(pattern.fieldNames.joined(separator: ", ")))")
             }
             return .matched(field)

@@ -56,9 +56,9 @@ struct PatternSource {
     }
 }
 
-/// Letters, digits, underscore, and (inferred) any byte of a multi-byte UTF-8 character.
+/// ASCII letters, digits and underscore.
 @inline(__always) func isWordByte(_ c: UInt8) -> Bool {
-    (c &- 0x30 < 10) || ((c | 0x20) &- 0x61 < 26) || c == UInt8(ascii: "_") || c >= 0x80
+    (c &- 0x30 < 10) || ((c | 0x20) &- 0x61 < 26) || c == UInt8(ascii: "_")
 }
 
 // MARK: Tokens of JSON and space-delimited patterns
@@ -156,8 +156,10 @@ extension PatternSource {
 enum Operand: Sendable {
     /// A bare number: numeric comparison with numbers, text comparison (as written) otherwise.
     case number(Double, [UInt8])
-    /// A quoted string or bare word; `*` matches any run of bytes.
-    case text([UInt8], wildcard: Bool)
+    /// A quoted string or bare word. A `*` at its start or end matches any run of bytes; the
+    /// service's guide (2020): "`*Event` will match PutEvent and GetEvent. `Event*` will match
+    /// EventId and EventName. `Ev*ent` will only match the actual string `Ev*ent`".
+    case text(Wildcard)
     case regex(ByteRegex)
 }
 
@@ -170,13 +172,13 @@ struct Condition: Sendable {
         guard let value else { throw src.error(at: opToken.end, "expected a value after the comparison") }
         let operand: Operand
         switch value.kind {
-        case .string(let s): operand = .text(s, wildcard: s.contains(UInt8(ascii: "*")))
+        case .string(let s): operand = .text(Wildcard(s))
         case .regex(let r): operand = .regex(r)
         case .word(let w):
             if let d = w.withUnsafeBytes({ Bytes.parseDouble($0) }) {
                 operand = .number(d, w)
             } else {
-                operand = .text(w, wildcard: w.contains(UInt8(ascii: "*")))
+                operand = .text(Wildcard(w))
             }
         default: throw src.error(at: value.start, "expected a value after the comparison")
         }
@@ -215,10 +217,8 @@ struct Condition: Sendable {
         switch operand {
         case .regex(let r):
             return s.withBytes(line) { r.isMatch($0) }
-        case .text(let t, let wildcard):
-            return s.withBytes(line) { v in
-                t.withUnsafeBytes { p in wildcard ? globMatch(p, v) : Bytes.equal(p, v) }
-            }
+        case .text(let w):
+            return s.withBytes(line) { w.matches($0) }
         case .number(let d, let written):
             // Inferred: numbers compare by value (`= 500` matches 500.0 and 5e2); other scalars
             // (strings, booleans) compare as text with the number as written.
@@ -228,24 +228,32 @@ struct Condition: Sendable {
     }
 }
 
-/// Whether `value` matches `pattern` whole, `*` matching any run of bytes (greedy with one backtrack point).
-func globMatch(_ pattern: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
-    var p = 0, v = 0
-    var star = -1, mark = 0
-    let star8 = UInt8(ascii: "*")
-    while v < value.count {
-        if p < pattern.count, pattern[p] == star8 {
-            star = p; mark = v; p += 1
-        } else if p < pattern.count, pattern[p] == value[v] {
-            p += 1; v += 1
-        } else if star >= 0 {
-            p = star + 1; mark += 1; v = mark
-        } else {
-            return false
+/// A text value with an optional `*` at either end.
+struct Wildcard: Sendable {
+    let core: [UInt8]
+    let anyPrefix: Bool
+    let anySuffix: Bool
+
+    init(_ text: [UInt8]) {
+        var t = text[...]
+        let star = UInt8(ascii: "*")
+        anyPrefix = t.first == star
+        if anyPrefix { t = t.dropFirst() }
+        anySuffix = t.last == star
+        if anySuffix { t = t.dropLast() }
+        core = Array(t)
+    }
+
+    func matches(_ v: UnsafeRawBufferPointer) -> Bool {
+        core.withUnsafeBytes { c in
+            switch (anyPrefix, anySuffix) {
+            case (false, false): return Bytes.equal(c, v)
+            case (true, true): return c.isEmpty || Bytes.find(c, in: v, from: 0, to: v.count) != nil
+            case (false, true): return v.count >= c.count && Bytes.equal(c, UnsafeRawBufferPointer(rebasing: v[0..<c.count]))
+            case (true, false): return v.count >= c.count && Bytes.equal(c, UnsafeRawBufferPointer(rebasing: v[(v.count - c.count)...]))
+            }
         }
     }
-    while p < pattern.count, pattern[p] == star8 { p += 1 }
-    return p == pattern.count
 }
 
 // MARK: Boolean expressions over fields

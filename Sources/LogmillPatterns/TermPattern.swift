@@ -1,7 +1,9 @@
 import LogmillRecords
 
 /// Unstructured terms: `ERROR ARGUMENTS` (all), `?ERROR ?WARN` (any), `ERROR -ARGUMENTS` (exclude),
-/// `"INTERNAL SERVER ERROR"` (a phrase). Case-sensitive.
+/// `"INTERNAL SERVER ERROR"` (a phrase). Case-sensitive. A term matches anywhere, inside longer
+/// words too: the service's guide (2020 edition) shows `ERROR` matching `Exiting with ERRORCODE: -1`,
+/// settling what the reference leaves open (its section 16).
 ///
 /// Groups: with no `?`, all terms form one group that must occur. Each `?` starts a new group and
 /// the terms after it join that group, as the AWS CDK renders "any of these term groups"
@@ -10,20 +12,10 @@ import LogmillRecords
 struct TermPattern: Sendable {
     struct Term: Sendable {
         let bytes: [UInt8]
-        /// Whether the term's first/last byte is a word byte and so must not touch another word byte.
-        let boundedStart: Bool
-        let boundedEnd: Bool
     }
     /// Any group whose terms all occur matches (no groups: every event matches).
     let groups: [[Term]]
     let exclusions: [Term]
-
-    /// Whether a term must be a whole word: `ERROR` does not match `ERRORS`, but does match
-    /// `[ERROR]` and `ERROR:`. Inferred: AWS does not say (emulators such as moto use plain
-    /// substrings), and the service's documentation says filter patterns match "terms" — "words,
-    /// exact phrases, or numeric values" — and shows `%AUTHORIZED%` as the way to match inside
-    /// `UNAUTHORIZED`. The one switch to flip if the service is shown to match substrings.
-    static let wholeWords = true
 
     static func parse(_ src: PatternSource, from: Int, to: Int) throws(FilterPatternError) -> TermPattern {
         var groups: [[Term]] = []
@@ -55,7 +47,7 @@ struct TermPattern: Sendable {
             } else {
                 var j = i
                 while j < to, b[j] != 0x20, b[j] != 0x09 {
-                    guard isWordByte(b[j]), b[j] < 0x80 else {
+                    guard isWordByte(b[j]) else {
                         throw src.error(at: j, "a term holding '\(Character(Unicode.Scalar(b[j])))' must be in double quotes")
                     }
                     j += 1
@@ -68,8 +60,7 @@ struct TermPattern: Sendable {
                 if exclude { throw src.error(at: start, "cannot exclude an empty term") }
                 continue
             }
-            let term = Term(bytes: bytes, boundedStart: wholeWords && isWordByte(bytes[0]),
-                            boundedEnd: wholeWords && isWordByte(bytes[bytes.count - 1]))
+            let term = Term(bytes: bytes)
             if exclude { exclusions.append(term) } else { current.append(term) }
         }
         if sawQuestion || !current.isEmpty { groups.append(current) }
@@ -88,18 +79,8 @@ struct TermPattern: Sendable {
         return false
     }
 
-    /// Literal search (`memmem`), then the word-boundary check on each hit.
+    /// A literal search (`memmem`).
     static func occurs(_ t: Term, in line: UnsafeRawBufferPointer) -> Bool {
-        t.bytes.withUnsafeBytes { needle in
-            var from = 0
-            while let hit = Bytes.find(needle, in: line, from: from, to: line.count) {
-                let end = hit + needle.count
-                let startOK = !t.boundedStart || hit == 0 || !isWordByte(line[hit - 1])
-                let endOK = !t.boundedEnd || end == line.count || !isWordByte(line[end])
-                if startOK && endOK { return true }
-                from = hit + 1
-            }
-            return false
-        }
+        t.bytes.withUnsafeBytes { Bytes.find($0, in: line, from: 0, to: line.count) != nil }
     }
 }
