@@ -5,10 +5,14 @@
 ///
 /// Field counts: with `...` (at most once) the names before it take the first fields, the names
 /// after it the last ones, and the event needs at least as many fields as names. Without `...`,
-/// the reference says the counts must be equal; the service's own example, `[w1=ERROR, w2]`
-/// matching events that begin with ERROR, with its note that a trailing field is needed, shows
-/// otherwise: the last name takes the rest of the event (as written, from its first field on). That
-/// is followed here; an event with fewer fields than names does not match.
+/// the reference says the counts must be equal. The service differs: the guide's `[w1=ERROR, w2]`
+/// "returns log events where the first word is ERROR", with its note that the trailing `w2` is
+/// required, and the console's predefined Lambda format `[timestamp=*Z, request_id="*-*", event]`
+/// matches Lambda lines whose messages hold any number of words. So the last name takes the rest
+/// of the event, as written from its first field on; an event with fewer fields than names does
+/// not match. (The guide's 2020 edition lists matches for `[w1=ERROR || w1=WARN, w2]` that leave
+/// out a three-word event, but in the same paragraph has `[w1!=ERROR&&w1!=WARN, w2]` matching
+/// `ERROR WARN message`, which no reading allows; it is not followed.)
 struct DelimitedPattern: Sendable {
     struct Slot: Sendable {
         /// nil for `...` and for an unnamed field (`[..., status = 4*,]`: the guide's example).

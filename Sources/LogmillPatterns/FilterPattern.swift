@@ -6,7 +6,7 @@
 /// ```swift
 /// let p = try FilterPattern.parse(#"{ $.level = "error" && $.latency > 500 }"#)
 /// p.kind                                   // .json
-/// line.withUnsafeBytes { p.matches($0) }   // Bool, no allocation for term, regex and JSON patterns
+/// line.withUnsafeBytes { p.matches($0) }   // Bool; no allocation per line (escaped JSON strings aside)
 /// line.withUnsafeBytes { buf in
 ///     guard let m = p.extract(buf) else { return }
 ///     m.number("$.latency", in: buf)        // Double?
@@ -16,13 +16,20 @@
 ///
 /// The four kinds, chosen by the first character (after leading spaces):
 /// - `{ … }` JSON: `$.a.b[0] op value` joined with `&&`, `||` and parentheses; `IS TRUE|FALSE|NULL`,
-///   `NOT EXISTS`; values are numbers, bare words, quoted strings (with `*` wildcards) or `%regex%`.
-///   Selected paths are found with a cursor over the line; no tree is built.
-/// - `[ … ]` space-delimited: positional names, `...` once, a condition per name (`status = 5*`,
-///   `bytes > 1000`, `w != A && w != B`); fields are split on spaces, `"…"` and `[…]` are one field.
+///   `NOT EXISTS`; values are numbers (compared by value), bare words, quoted strings, with a `*`
+///   wildcard at either end, or `%regex%`. Selected paths are found with a cursor over the line; no
+///   tree is built. Events that are not one JSON object never match.
+/// - `[ … ]` space-delimited: positional names, `...` once, unnamed slots, a condition per name
+///   (`status = 5*`, `bytes > 1000`, `w != A && w != B`); fields are split on spaces and tabs, `"…"`
+///   and `[…]` are one field; with more fields than names the last name takes the rest of the event.
+///   A match reports `$name` and every value by position (`$1`, `$7`).
 /// - `%…%` a regular expression (the service's subset: no groups, ASCII only), searched anywhere.
-/// - anything else: terms (AND), `"quoted phrases"`, `?term` groups (OR), `-term` exclusions; an empty
-///   pattern matches every event. Terms are found with a literal search (`memmem`).
+/// - anything else: terms (AND), `"quoted phrases"`, `?term` groups (OR), `-term` exclusions, all
+///   case-sensitive and found anywhere (inside longer words too) with a literal search (`memmem`);
+///   an empty pattern, or `" "`, matches every event.
+///
+/// Sources, in this order: the AWS CloudWatch Logs user guide ("Filter and pattern syntax", its 2020
+/// and 2022 editions, whose examples are cited as "the guide"), the reference, the AWS CDK's rendering.
 ///
 /// `MetricFilter` (MetricFilter.swift) adds PutMetricFilter's metric value (`$.latency`, `$size` or a
 /// literal), default value and up to three dimensions.
@@ -37,10 +44,6 @@ public struct FilterPatternError: Error, Equatable, CustomStringConvertible, Sen
     /// 1-based column, in characters, of the offending part of the pattern.
     public let column: Int
     public let message: String
-    public init(column: Int, message: String) {
-        self.column = column
-        self.message = message
-    }
     public var description: String { "filter pattern error at column \(column): \(message)" }
 }
 

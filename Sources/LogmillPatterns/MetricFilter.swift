@@ -14,7 +14,7 @@ public struct MetricFilterError: Error, Equatable, CustomStringConvertible, Send
 /// ```swift
 /// let f = try MetricFilter(pattern: try FilterPattern.parse("[ip, ..., status = 5*, bytes]"),
 ///                          metricValue: "$bytes", dimensions: [.init(name: "Status", field: "$status")])
-/// line.withUnsafeBytes { f.observe($0) }   // MetricObservation(value: 1534, dimensions: [("Status", "503")])
+/// line.withUnsafeBytes { f.observe($0) }   // MetricObservation(value: 1534, dimensions: [(name: "Status", value: "503")])
 /// ```
 public struct MetricFilter: Sendable {
     public static let maxDimensions = 3
@@ -138,29 +138,25 @@ public struct MetricFilter: Sendable {
             guard let s = scalar(valueSource!, match, line), let v = s.number(in: line) else { return nil }
             value = v
         }
-        var dims: [MetricObservation.DimensionValue] = []
+        var dims: [(name: String, value: String)] = []
         for (d, source) in zip(dimensions, dimensionSources) {
             guard let s = scalar(source, match, line) else { return nil }
-            dims.append(.init(name: d.name, value: s.text(in: line)))
+            dims.append((d.name, s.text(in: line)))
         }
         return MetricObservation(value: value, dimensions: dims)
     }
 }
 
-/// What one matching event contributes to a metric.
+/// What one matching event contributes to a metric. Dimensions are in the filter's order, as
+/// `MetricDatum` holds them.
 public struct MetricObservation: Sendable, Equatable {
-    public struct DimensionValue: Sendable, Equatable {
-        public let name: String
-        public let value: String
-        public init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
     public let value: Double
-    public let dimensions: [DimensionValue]
-    public init(value: Double, dimensions: [DimensionValue]) {
+    public let dimensions: [(name: String, value: String)]
+    public init(value: Double, dimensions: [(name: String, value: String)]) {
         self.value = value
         self.dimensions = dimensions
+    }
+    public static func == (a: MetricObservation, b: MetricObservation) -> Bool {
+        a.value == b.value && a.dimensions.elementsEqual(b.dimensions) { $0 == $1 }
     }
 }

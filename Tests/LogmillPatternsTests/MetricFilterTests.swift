@@ -12,8 +12,8 @@ final class MetricFilterTests: XCTestCase {
                          dimensions: dims.map { .init(name: $0.0, field: $0.1) })
     }
 
-    func dims(_ pairs: [(String, String)]) -> [MetricObservation.DimensionValue] {
-        pairs.map { .init(name: $0.0, value: $0.1) }
+    func dims(_ pairs: [(String, String)]) -> [(name: String, value: String)] {
+        pairs.map { (name: $0.0, value: $0.1) }
     }
 
     let access = #"10.1.1.1 - frank [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 503 2048"#
