@@ -110,6 +110,17 @@ public struct FilterPattern: Sendable {
         }
     }
 
+    /// Byte strings every matching event contains, for a scan's block prefilter (`LiteralFinder`):
+    /// the terms of a pattern without `?` groups, a regex's required literals. nil when there are
+    /// none to rely on (JSON strings may be escaped, so JSON patterns give none).
+    public var requiredLiterals: [[UInt8]]? {
+        switch body {
+        case .terms(let t): return t.groups.count == 1 ? t.groups[0].map(\.bytes) : nil
+        case .regex(let r): return r.requiredLiterals
+        case .json, .delimited: return nil
+        }
+    }
+
     /// Whether the event `line` matches.
     public func matches(_ line: UnsafeRawBufferPointer) -> Bool {
         switch body {

@@ -19,6 +19,14 @@ final class FilterPatternAPITests: XCTestCase {
         XCTAssertEqual(try FilterPattern.parse("ERROR").fieldNames, [])
     }
 
+    func testRequiredLiterals() throws {
+        XCTAssertEqual(try FilterPattern.parse(#"ERROR "user id" -DEBUG"#).requiredLiterals, [Array("ERROR".utf8), Array("user id".utf8)])
+        XCTAssertNil(try FilterPattern.parse("?ERROR ?WARN").requiredLiterals)
+        XCTAssertNil(try FilterPattern.parse("").requiredLiterals)
+        XCTAssertNil(try FilterPattern.parse(#"{ $.a = "x" }"#).requiredLiterals)
+        XCTAssertEqual(try FilterPattern.parse("%timeout%").requiredLiterals, [Array("timeout".utf8)])
+    }
+
     func testLengthLimit() throws {
         let ok = "\"" + String(repeating: "a", count: FilterPattern.maxLength - 2) + "\""
         XCTAssertNoThrow(try FilterPattern.parse(ok))
