@@ -86,7 +86,6 @@ extension PatternSource {
         var i = from
         while i < to {
             let c = bytes[i]
-            let start = i
             func next(_ b: UInt8) -> Bool { i + 1 < to && bytes[i + 1] == b }
             switch c {
             case 0x20, 0x09, 0x0a, 0x0d:
@@ -126,7 +125,6 @@ extension PatternSource {
                 while j < to, !Self.wordStop[Int(bytes[j])] { j += 1 }
                 out.append(Token(kind: .word(Array(bytes[i..<j])), start: i, end: j)); i = j
             }
-            _ = start
         }
         return out
     }
