@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "LogmillRegex", dependencies: ["CZlib"]),
         // Line framing, format detection, timestamps, field discovery.
         .target(name: "LogmillRecords", dependencies: ["LogmillTime", "LogmillSources", "LogmillDecode", "CZlib"]),
+        // CloudWatch Logs metric filter patterns (terms, %regex%, JSON, space-delimited) matched over line bytes.
+        .target(name: "LogmillPatterns", dependencies: ["LogmillRegex", "LogmillRecords"]),
         // The scan driver: objects in, blocks of whole records out, on a shared worker budget.
         .target(name: "LogmillScan", dependencies: ["LogmillSources", "LogmillDecode", "LogmillRecords"]),
         // The Insights language: lexer, parser, planner, evaluator, rendering.
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "LogmillTimeTests", dependencies: ["LogmillTime", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillPatternsTests", dependencies: ["LogmillPatterns"], exclude: ["corpus.txt"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest", "LogmillTestSupport"]),
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillTime", "LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
