@@ -116,7 +116,7 @@ extension MetricMapping {
                 switch d.1 {
                 case .constant(let v): dimensionValues.append((d.0, v))
                 case .column:
-                    guard let text = row[dimColumns[k]!].render(), !text.isEmpty else { missingDimension = true; continue }
+                    guard let text = row[dimColumns[k]!].render() else { missingDimension = true; continue }   // "" is a value: each sink says whether its service takes it
                     dimensionValues.append((d.0, text))
                 }
             }

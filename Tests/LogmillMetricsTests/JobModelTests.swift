@@ -92,3 +92,40 @@ final class JobOutcomeTests: XCTestCase {
         XCTAssertEqual(shown.payloads.count, 3)
     }
 }
+
+/// A dimension whose value is the empty string is a value: each sink follows its service.
+final class EmptyDimensionTests: XCTestCase {
+    func testEmptyDimensionValuesReachSinksThatTakeThemAndCloudWatchSaysWhy() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-emptydim")
+        defer { tmp.cleanup() }
+        FileManager.default.createFile(atPath: tmp.path + "/a.log", contents: Data("""
+            2026-11-01T00:01:00.000Z {"route":"/a"}
+            2026-11-01T00:02:00.000Z {"route":""}
+
+            """.utf8))
+        let job = try JobFile.parse("""
+            namespace: T
+            source: a.log
+            metric: N = n unit Count
+            dimension: Route = route
+            sink: prometheus out/m.prom
+            sink: cloudwatch region=us-east-1 endpoint=http://127.0.0.1:9
+            query:
+            stats count(*) as n by route
+            """, path: tmp.path + "/t.job")
+        var runner = JobRunner(output: TextBuffer())
+        runner.dryRun = true
+        var options = QueryOptions()
+        options.clock = ManualClock(milliseconds: 1_793_491_500_000)
+        runner.options = options
+        let outcome = try runner.run(job)
+        XCTAssertEqual(outcome.datums.count, 2, "the row with an empty route is kept")
+        XCTAssertEqual(outcome.skipped, 0)
+        let prometheus = outcome.payloads[0].payload
+        XCTAssertEqual(prometheus.count, 2)
+        XCTAssertTrue(prometheus.rejections.isEmpty)
+        let cloudwatch = outcome.payloads[1].payload
+        XCTAssertEqual(cloudwatch.rejections.count, 1)
+        XCTAssertTrue(cloudwatch.rejections[0].reason.contains("CloudWatch rejects empty dimension values"), cloudwatch.rejections[0].reason)
+    }
+}
