@@ -125,26 +125,45 @@ final class GroupTable {
         }
     }
 
-    /// One output row per group, sorted by the group keys (time buckets first, then natural order).
-    func rows(now: Double) -> [Row] {
+    /// One output row per group (its keys, then the items; its sequence is its first-seen position),
+    /// sorted by the group keys (time buckets first, then natural order), or in first-seen order
+    /// when a `sort` is about to replace the order.
+    func rows(now: Double, naturalOrder: Bool = true) -> [Row] {
         let ctx = EvalContext(slotCount: 0, now: now)
         var out: [Row] = []
-        out.reserveCapacity(keys.count)
-        for (gi, key) in keys.enumerated() {
-            ctx.aggregates = accumulators[gi].map { $0.result() }
-            ctx.slots = key
-            for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
-            out.append(Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi)))
-        }
-        let width = plan.groups.count
-        out.sort { a, b in
-            for k in 0..<width {
-                let c = NaturalOrder.compare(a.values[k], b.values[k])
-                if c != 0 { return c < 0 }
+        out.reserveCapacity(count)
+        for gi in 0..<count { out.append(row(gi, ctx)) }
+        if naturalOrder {
+            let width = plan.groups.count
+            out.sort { a, b in
+                for k in 0..<width {
+                    let c = NaturalOrder.compare(a.values[k], b.values[k])
+                    if c != 0 { return c < 0 }
+                }
+                return a.sequence < b.sequence
             }
-            return a.sequence < b.sequence
         }
         return out
+    }
+
+    /// The first `limit` rows of `rows(now:)` sorted by `keys` (evaluated in `keyContext`), in that order,
+    /// made with one heap pass over the groups: only rows that enter the heap are kept.
+    func top(_ keys: [(expr: CExpr, descending: Bool)], order: GroupOrder, limit: Int, now: Double, keyContext: EvalContext) -> [Row] {
+        let ctx = EvalContext(slotCount: 0, now: now)
+        var heap = TopN(order: order, limit: limit)
+        for gi in 0..<count {
+            let r = row(gi, ctx)
+            heap.insert(KeyedRow(keys: TablePhase.sortKeys(r, keys, keyContext), row: r))
+        }
+        return heap.sorted().map(\.row)
+    }
+
+    /// Group `gi`'s row, its items evaluated in `ctx`.
+    @inline(__always) private func row(_ gi: Int, _ ctx: EvalContext) -> Row {
+        ctx.aggregates = accumulators[gi].map { $0.result() }
+        ctx.slots = keys[gi]
+        for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
+        return Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi))
     }
 
     /// A group key as shown: the number -0 shows as 0, the group it shares with 0.
