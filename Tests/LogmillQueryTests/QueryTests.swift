@@ -218,6 +218,12 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(rendered(second), strings(Array(reference(firstStats.rows, 1, descending: true).prefix(2))))
     }
 
+    /// Rows without a time fall in the null bucket of `bin`, wherever they come between timed rows.
+    func testUntimedRowsBetweenTimedRowsStayInTheNullBucket() throws {
+        let r = try run("stats count(*) as n by bin(5m)", "{\"m\":\"a\"}\n{\"m\":\"b\",\"timestamp\":1793491200000}\n{\"m\":\"c\"}\n{\"m\":\"d\"}\n")
+        XCTAssertEqual(r.rows.map { $0.map { $0.render() ?? "-" } }, [["2026-11-01 00:00:00.000", "1"], ["-", "3"]])
+    }
+
     func testDefaultProjectionOrderAndCap() throws {
         let r = try run("filter @message like \"END RequestId\"", lambdaLog(20))
         XCTAssertEqual(r.columns, ["@timestamp", "@message"])
