@@ -7,7 +7,7 @@ struct GroupStates {
     enum Slot {
         /// `count(*)`, `count(x)`: n.
         case countAll(Int), countPresent(Int)
-        /// The compensated sum (high, low), then whether a number was seen (sum) or how many (avg).
+        /// The compensated sum (high, low), then how many numbers were added (a sum of none is null).
         case sum(Int), average(Int)
         /// min/max: the best number and its state (`none`, `number`, or `inObject` once a value that
         /// is not a number arrived: from then on an `Extreme` in the objects holds it).

@@ -20,7 +20,7 @@ final class GroupTable {
     /// Where decoded states wait to be merged.
     private var decoded: GroupStates
     @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// The previous row's group: consecutive log lines usually fall in the same bucket (its key is the last one in `keyBytes` only when new).
+    /// The previous row's group: consecutive log lines usually fall in the same group.
     @exclusivity(unchecked) private var lastGroup = -1
     /// Fast path for the common `by bin(…)` alone: groups by bucket start.
     @exclusivity(unchecked) private var timeIndex: [Int64: Int] = [:]
@@ -73,8 +73,9 @@ final class GroupTable {
             if let found = find(scratch, h) {
                 gi = found
             } else {
-                let key = plan.groups.map { GroupTable.shown(ctx.eval($0).owned()) }
-                gi = newGroup(shown: key.allSatisfy(GroupTable.isPlain) ? nil : key)
+                // Most keys are text or times, which their bytes give back: no values kept.
+                let plain = plan.groups.allSatisfy { GroupTable.isPlain(ctx.eval($0)) }
+                gi = newGroup(shown: plain ? nil : plan.groups.map { GroupTable.shown(ctx.eval($0).owned()) })
                 insert(gi, h)
             }
         }
@@ -114,20 +115,26 @@ final class GroupTable {
         if let shown = shownKeys[gi] { return shown }
         var out: [Value] = []
         out.reserveCapacity(plan.groups.count)
-        keyBytes.withUnsafeBytes { all in
-            var i = keyStarts[gi]
-            while i < keyStarts[gi + 1] {
-                switch all[i] {
-                case 0: out.append(.null); i += 1
-                case 1: out.append(.timestamp(all.loadUnaligned(fromByteOffset: i + 1, as: Int64.self))); i += 9
-                default:
-                    let n = Int(all.loadUnaligned(fromByteOffset: i + 1, as: UInt32.self))
-                    out.append(.string(String(decoding: UnsafeRawBufferPointer(rebasing: all[(i + 5)..<(i + 5 + n)]), as: UTF8.self)))
-                    i += 5 + n
-                }
+        keyBytes.withUnsafeBytes { appendKey(gi, $0, to: &out, borrowing: false) }
+        return out
+    }
+
+    /// Appends group `gi`'s key values; with `borrowing`, text points into `arena` (the key bytes),
+    /// valid while the table is not changed.
+    private func appendKey(_ gi: Int, _ arena: UnsafeRawBufferPointer, to out: inout [Value], borrowing: Bool) {
+        if let shown = shownKeys[gi] { return out.append(contentsOf: shown) }
+        var i = keyStarts[gi]
+        while i < keyStarts[gi + 1] {
+            switch arena[i] {
+            case 0: out.append(.null); i += 1
+            case 1: out.append(.timestamp(arena.loadUnaligned(fromByteOffset: i + 1, as: Int64.self))); i += 9
+            default:
+                let n = Int(arena.loadUnaligned(fromByteOffset: i + 1, as: UInt32.self))
+                let text = UnsafeRawBufferPointer(rebasing: arena[(i + 5)..<(i + 5 + n)])
+                out.append(borrowing ? .bytes(text) : .string(String(decoding: text, as: UTF8.self)))
+                i += 5 + n
             }
         }
-        return out
     }
 
     @inline(__always) private func keyEquals(_ gi: Int, _ bytes: [UInt8]) -> Bool {
@@ -246,23 +253,38 @@ final class GroupTable {
     }
 
     /// The first `limit` rows of `rows(now:)` sorted by `keys` (evaluated in `keyContext`), in that order,
-    /// made with one heap pass over the groups: only rows that enter the heap are kept.
+    /// made with one heap pass over the groups: a group's row is copied only when it enters the heap.
     func top(_ keys: [(expr: CExpr, descending: Bool)], order: GroupOrder, limit: Int, now: Double, keyContext: EvalContext) -> [Row] {
         let ctx = EvalContext(slotCount: 0, now: now)
         var heap = TopN(order: order, limit: limit)
-        for gi in 0..<count {
-            let r = row(gi, ctx)
-            heap.insert(KeyedRow(keys: TablePhase.sortKeys(r, keys, keyContext), row: r))
+        keyBytes.withUnsafeBytes { arena in
+            for gi in 0..<count {
+                fillRow(gi, ctx, borrowing: arena)
+                keyContext.slots.removeAll(keepingCapacity: true)
+                keyContext.slots.append(contentsOf: ctx.slots)
+                let candidate = KeyedRow(keys: keys.map { keyContext.eval($0.expr).owned() },
+                                         row: Row(values: keyContext.slots, timestamp: 0, sequence: UInt64(gi)))
+                if let worst = heap.worst, heap.isFull, !order.before(candidate, worst) { continue }
+                heap.insert(KeyedRow(keys: candidate.keys, row: Row(values: ctx.slots.map { $0.owned() }, timestamp: 0, sequence: UInt64(gi))))
+            }
         }
         return heap.sorted().map(\.row)
     }
 
     /// Group `gi`'s row, its items evaluated in `ctx`.
     @inline(__always) private func row(_ gi: Int, _ ctx: EvalContext) -> Row {
-        ctx.aggregates = (0..<plan.specs.count).map { states.result(gi, $0) }
-        ctx.slots = key(gi)
-        for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
+        fillRow(gi, ctx, borrowing: nil)
         return Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi))
+    }
+
+    /// Puts group `gi`'s row in `ctx.slots`: its keys (borrowed from `arena`, the key bytes, when
+    /// given), then its items, evaluated on its aggregates' results.
+    @inline(__always) private func fillRow(_ gi: Int, _ ctx: EvalContext, borrowing arena: UnsafeRawBufferPointer?) {
+        ctx.aggregates.removeAll(keepingCapacity: true)
+        for a in plan.specs.indices { ctx.aggregates.append(states.result(gi, a)) }
+        ctx.slots.removeAll(keepingCapacity: true)
+        if let arena { appendKey(gi, arena, to: &ctx.slots, borrowing: true) } else { ctx.slots.append(contentsOf: key(gi)) }
+        for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
     }
 
     /// A group key as shown: the number -0 shows as 0, the group it shares with 0.
