@@ -96,7 +96,7 @@ struct TablePhase {
     func run(_ ops: ArraySlice<TableOp>, _ input: [Row]) -> [Row] {
         var rows = input
         let ctx = context()
-        for (i, op) in zip(ops.indices, ops) {
+        for (position, op) in zip(ops.indices, ops) {
             switch op {
             case .widen(let width):
                 for i in rows.indices where rows[i].values.count < width {
@@ -172,7 +172,7 @@ struct TablePhase {
                     ctx.slots = r.values
                     table.add(ctx, timestamp: r.timestamp)
                 }
-                return run(ops[(i + 1)...], groups: table)
+                return run(ops[(position + 1)...], groups: table)
             }
         }
         return rows
