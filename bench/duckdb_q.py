@@ -3,6 +3,10 @@
 
     python3 bench/duckdb_q.py q1|q2 FILE     -> CSV rows on stdout (no header)
       q1: bin,count,max_bytes,avg_ms        q2: bin,count
+      q3: request_id,count (the 10 largest groups; logmill's `stats count(*) as c by @requestId
+          | sort c desc | limit 10`: START/END/REPORT lines and `<time>\t<id>\t<LEVEL>\t` application
+          lines carry an id, other lines fall in the null group)
+      q3all: every request_id,count (to compare all groups)
 """
 import sys
 
@@ -30,16 +34,28 @@ WHERE contains(line, 'ERROR')
 GROUP BY ALL
 """
 
+Q3_GROUPS = """
+SELECT coalesce(nullif(m.p, ''), nullif(m.a, '')) AS rid, count(*) AS c
+FROM (SELECT regexp_extract(line, '^\\S+ (?:(?:START|END|REPORT) RequestId: ([^\\t ]+)|\\S+\\t([0-9a-fA-F-]{{8,64}})\\t[A-Z]+\\t)',
+                            ['p', 'a']) AS m
+      FROM {src})
+GROUP BY ALL
+"""
+
+Q3 = "SELECT * FROM (" + Q3_GROUPS + ") ORDER BY c DESC, rid NULLS FIRST LIMIT 10"
+
 
 def main():
     which, path = sys.argv[1], sys.argv[2]
     con = duckdb.connect(config={"threads": 2})
     src = SRC.format(f=path.replace("'", "''")).replace("chr(1)", "'\x01'")
-    sql = (Q1 if which == "q1" else Q2).format(src=src)
+    sql = {"q1": Q1, "q2": Q2, "q3": Q3, "q3all": Q3_GROUPS}[which].format(src=src)
     out = sys.stdout
     for row in con.execute(sql).fetchall():
         if which == "q1":
             out.write("%s,%d,%d,%.6f\n" % row)
+        elif which.startswith("q3"):
+            out.write("%s,%d\n" % ("" if row[0] is None else row[0], row[1]))
         else:
             out.write("%s,%d\n" % row)
 

@@ -5,6 +5,7 @@ import CZlib
 /// Small byte-level helpers shared by the hot paths. Nothing here allocates.
 public enum Bytes {
     @inlinable public static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+    @inlinable public static func isHexDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 6 }
     @inlinable public static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0b || c == 0x0c }
 
     /// Index of the first `byte` in `buf[from..<to]`, or nil.

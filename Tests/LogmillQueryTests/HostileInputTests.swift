@@ -74,6 +74,44 @@ final class HostileInputTests: FunctionTestCase {
         }
     }
 
+    /// `GroupStates` (the flat states of a group table) gives every aggregate the results, merges and
+    /// bytes of its `Accumulator`: numbers only, then hostile values arriving before and after numbers.
+    func testGroupStatesMatchTheAccumulators() throws {
+        let numbers: [Value] = [.number(3), .number(-0.0), .number(0), .number(.nan), .number(7.5), .number(-2), .int(9), .number(1e308), .number(1e308)]
+        let lists = [numbers, HostileInputTests.hostile + numbers, numbers + HostileInputTests.hostile, [], [.null]]
+        for function in AggregateFunction.allCases {
+            let spec = AggregateSpec(function: function, argument: function == .count ? nil : .constant(.null), parameter: 90)
+            for (x, first) in lists.enumerated() {
+                for (y, second) in lists.enumerated() {
+                    let what = "\(function), lists \(x) and \(y)"
+                    var states = GroupStates(specs: [spec]), theirs = GroupStates(specs: [spec])
+                    states.append(); states.append(); theirs.append()
+                    let a = spec.makeAccumulator(), b = spec.makeAccumulator()
+                    for (i, v) in first.enumerated() { states.add(1, 0, v, timestamp: Int64(i)); a.add(v, timestamp: Int64(i)) }
+                    for (i, v) in second.enumerated() { theirs.add(0, 0, v, timestamp: Int64(-i)); b.add(v, timestamp: Int64(-i)) }
+                    XCTAssertEqual(states.result(1, 0).render(), a.result().render(), what)
+                    XCTAssertEqual(states.result(0, 0).render(), spec.makeAccumulator().result().render(), what)
+                    states.merge(1, theirs, 0)
+                    a.merge(b)
+                    var w1 = PartialWriter(), w2 = PartialWriter()
+                    states.encode(1, into: &w1)
+                    a.encode(into: &w2)
+                    // (A set's bytes follow its iteration order, which differs between equal sets.)
+                    if function != .count_distinct { XCTAssertTrue(w1.bytes == w2.bytes, what) }
+                    XCTAssertEqual(states.result(1, 0).render(), a.result().render(), what)
+                    var read = GroupStates(specs: [spec])
+                    var r = PartialReader(w1.bytes)
+                    try read.appendDecoded(from: &r)
+                    XCTAssertTrue(r.atEnd, what)
+                    var w3 = PartialWriter()
+                    read.encode(0, into: &w3)
+                    XCTAssertEqual(read.result(0, 0).render(), a.result().render(), what)
+                    if function != .count_distinct { XCTAssertTrue(w3.bytes == w1.bytes, what) }
+                }
+            }
+        }
+    }
+
     /// For `k` arguments: every pair of hostile values in every pair of positions (the 10 KB string
     /// only once per list, to keep the test quick), the rest a plain 1.
     static func argumentLists(_ hostile: [Value], count k: Int) -> [[Value]] {

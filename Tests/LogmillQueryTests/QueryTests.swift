@@ -175,6 +175,55 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(limited.rows.map { $0[0].text! }, Array(full.rows.prefix(25)).map { $0[0].text! })
     }
 
+    /// `stats | sort` orders the groups once and `stats | sort | limit` keeps a heap: ties must come
+    /// out as the stable sort of the groups' natural order (keys, then first seen) gave them.
+    func testSortAfterStatsBreaksTiesByTheGroupsNaturalOrder() throws {
+        // Keys in a first-seen order unlike their natural order, numbers and text that read as
+        // numbers, a missing key (the null group), and counts with many ties.
+        let keys = [#""b10""#, #""b9""#, "7", #""07""#, #""a""#, "null", #""b2""#, "-0", #""x""#, "12", #""B""#, "3.5"]
+        var text = ""
+        for i in 0..<600 {
+            let k = keys[(i * i / 3 + i / 7) % keys.count]
+            text += "{\"k\": \(k), \"n\": \(i % 3), \"timestamp\": \(1_793_491_200_000 + i * 1000)}\n"
+            if i % 5 == 0 { text += "{\"n\": 1, \"timestamp\": \(1_793_491_200_000 + i * 1000)}\n" }
+        }
+        func rendered(_ r: QueryResult) -> [[String]] { r.rows.map { $0.map { $0.render() ?? "-" } } }
+        // The reference: the groups in natural order, then a stable sort.
+        let natural = try run("stats count(*) as c, sum(n) as s by k", text)
+        func reference(_ rows: [[Value]], _ by: Int, descending: Bool) -> [[Value]] {
+            rows.enumerated().sorted { a, b in
+                let c = NaturalOrder.compare(a.element[by], b.element[by])
+                if c != 0 { return descending ? c > 0 : c < 0 }
+                return a.offset < b.offset
+            }.map(\.element)
+        }
+        func strings(_ rows: [[Value]]) -> [[String]] { rows.map { $0.map { $0.render() ?? "-" } } }
+        let byCount = reference(natural.rows, 1, descending: true), bySum = reference(natural.rows, 2, descending: false)
+        XCTAssertGreaterThan(Set(byCount.map { $0[1].render() ?? "-" }).count, 2)
+        for (workers, split) in [(1, 8 << 20), (2, 4_000)] {
+            for limit in [0, 1, 3, 5, 100] {
+                let top = try run("stats count(*) as c, sum(n) as s by k | sort c desc | limit \(limit)", text, workers: workers, split: split)
+                XCTAssertEqual(rendered(top), strings(Array(byCount.prefix(limit))), "limit \(limit), \(workers) workers")
+                let asc = try run("stats count(*) as c, sum(n) as s by k | sort s asc | limit \(limit)", text, workers: workers, split: split)
+                XCTAssertEqual(rendered(asc), strings(Array(bySum.prefix(limit))), "limit \(limit), \(workers) workers")
+            }
+            let all = try run("stats count(*) as c, sum(n) as s by k | sort c desc", text, workers: workers, split: split)
+            XCTAssertEqual(rendered(all), strings(byCount))
+            let then = try run("stats count(*) as c, sum(n) as s by k | sort c desc | limit 4 | sort s asc", text, workers: workers, split: split)
+            XCTAssertEqual(rendered(then), strings(reference(Array(byCount.prefix(4)), 2, descending: false)))
+        }
+        // The same after a second stats.
+        let firstStats = try run("stats count(*) as c by k, n | stats count(*) as groups by c", text)
+        let second = try run("stats count(*) as c by k, n | stats count(*) as groups by c | sort groups desc | limit 2", text)
+        XCTAssertEqual(rendered(second), strings(Array(reference(firstStats.rows, 1, descending: true).prefix(2))))
+    }
+
+    /// Rows without a time fall in the null bucket of `bin`, wherever they come between timed rows.
+    func testUntimedRowsBetweenTimedRowsStayInTheNullBucket() throws {
+        let r = try run("stats count(*) as n by bin(5m)", "{\"m\":\"a\"}\n{\"m\":\"b\",\"timestamp\":1793491200000}\n{\"m\":\"c\"}\n{\"m\":\"d\"}\n")
+        XCTAssertEqual(r.rows.map { $0.map { $0.render() ?? "-" } }, [["2026-11-01 00:00:00.000", "1"], ["-", "3"]])
+    }
+
     func testDefaultProjectionOrderAndCap() throws {
         let r = try run("filter @message like \"END RequestId\"", lambdaLog(20))
         XCTAssertEqual(r.columns, ["@timestamp", "@message"])

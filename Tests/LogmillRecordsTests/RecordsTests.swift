@@ -65,6 +65,28 @@ final class LambdaTests: XCTestCase {
         }
     }
 
+    /// Application lines' request IDs and levels are read on bytes: the same answers as the
+    /// definition on characters (hex digits, fullwidth forms included, or '-', 8 to 64 of them).
+    func testApplicationLineRequestIdsOnBytesAsOnCharacters() {
+        func byCharacters(_ s: String) -> Bool {
+            s.count >= 8 && s.count <= 64 && s != "undefined" && s.allSatisfy { $0.isHexDigit || $0 == "-" }
+        }
+        let ids = ["0b7e-c21", "0b7e-c2", "c0ffee00-0000-4000-8000-000000000001", String(repeating: "a", count: 64),
+                   String(repeating: "F", count: 65), "undefined", "0b7e-c21g", "0b7e c21a", "１２３４ａｂｃｄ", "１２３４ａｂｃ",
+                   "１２３４ａｂｃｇ", "0b7e-c21\u{301}", "e\u{301}0b7e-c21", "0b7e-c21é", "０１２３４５６７\u{FE0F}", "\u{FF10}\u{FF19}\u{FF21}\u{FF26}\u{FF41}\u{FF46}--",
+                   "\u{FF1A}1234567", "\u{FF40}1234567", "\u{FF47}1234567", "\u{FF20}1234567", "", "--------", "ABCDEF0123"]
+        for id in ids {
+            let bytes = Array(id.utf8)
+            XCTAssertEqual(bytes.withUnsafeBytes { LambdaApp.isRequestId($0, 0..<bytes.count) }, byCharacters(id), id)
+            let line = Array("2026-11-01T00:00:00.000Z\t\(id)\tINFO\thello".utf8)
+            XCTAssertEqual(line.withUnsafeBytes { LambdaApp.parse($0) != nil }, byCharacters(id), id)
+        }
+        for (level, known) in [("INFO", true), ("WARNING", true), ("CRITICAL", true), ("info", false), ("INF", false), ("INFOS", false)] {
+            let line = Array("[\(level)]\t2026-11-01T00:00:00.000Z\t0b7e-c21f\thello".utf8)
+            XCTAssertEqual(line.withUnsafeBytes { LambdaApp.parse($0).map { String(decoding: $0.requestId.map { line[$0] }, as: UTF8.self) } }, known ? "0b7e-c21f" : nil, level)
+        }
+    }
+
     func testReportWithEveryOptionalPart() {
         let line = "REPORT RequestId: 0b7e-c21\tDuration: 12.30 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\tInit Duration: 188.04 ms\t\nXRAY TraceId: 1-6650f0aa-abc\tSegmentId: 4c1d\tSampled: true\t\n"
         let f = parse(line)

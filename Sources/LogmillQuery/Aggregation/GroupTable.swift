@@ -1,16 +1,26 @@
 import LogmillTime
 import LogmillRecords
 /// Groups and their accumulators for one `stats`.
+/// A group is its key's bytes (`encode`) in one arena, found through an open-addressing index,
+/// and its aggregate states in `GroupStates`: a few words per group, no objects for the common aggregates.
 /// A table is only ever used by one thread at a time, so its per-record state skips the dynamic
 /// exclusivity checks.
 final class GroupTable {
     let plan: StatsPlan
-    @exclusivity(unchecked) private var index: [[UInt8]: Int] = [:]
-    @exclusivity(unchecked) private(set) var keys: [[Value]] = []
-    @exclusivity(unchecked) private(set) var accumulators: [[Accumulator]] = []
+    /// Every group's encoded key, one after another: group g's is `keyBytes[keyStarts[g]..<keyStarts[g + 1]]`.
+    @exclusivity(unchecked) private var keyBytes: [UInt8] = []
+    @exclusivity(unchecked) private var keyStarts: [Int] = [0]
+    /// The keys their bytes do not give back as shown (numbers, Booleans, structures), by group.
+    @exclusivity(unchecked) private var shownKeys: [Int: [Value]] = [:]
+    /// The groups found by their bytes (all but those of `timeIndex`): open addressing, each entry
+    /// the key's 32-bit hash and the group + 1 (0: empty).
+    @exclusivity(unchecked) private var index: [UInt64] = []
+    @exclusivity(unchecked) private var indexed = 0
+    @exclusivity(unchecked) private var states: GroupStates
+    /// Where decoded states wait to be merged.
+    private var decoded: GroupStates
     @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// The previous row's key and group: consecutive log lines usually fall in the same bucket.
-    @exclusivity(unchecked) private var lastKey: [UInt8] = []
+    /// The previous row's group: consecutive log lines usually fall in the same group.
     @exclusivity(unchecked) private var lastGroup = -1
     /// Fast path for the common `by bin(…)` alone: groups by bucket start.
     @exclusivity(unchecked) private var timeIndex: [Int64: Int] = [:]
@@ -25,10 +35,12 @@ final class GroupTable {
         self.plan = plan
         if plan.groups.count == 1, case .bin(let p) = plan.groups[0] { binOnly = p } else { binOnly = nil }
         arguments = plan.specs.map(\.argument)
+        states = GroupStates(specs: plan.specs)
+        decoded = GroupStates(specs: plan.specs)
         scratch.reserveCapacity(64)
     }
 
-    var count: Int { keys.count }
+    var count: Int { states.count }
 
     /// Adds the current row of `ctx` to its group.
     @inline(__always) func add(_ ctx: EvalContext, timestamp: Int64) {
@@ -40,7 +52,9 @@ final class GroupTable {
             } else if let found = timeIndex[t] {
                 gi = found
             } else {
-                gi = newGroup([.timestamp(t)])
+                scratch.removeAll(keepingCapacity: true)
+                GroupTable.encode(.timestamp(t), into: &scratch)
+                gi = newGroup(shown: nil)
                 timeIndex[t] = gi
             }
             lastTime = t
@@ -52,64 +66,154 @@ final class GroupTable {
         scratch.removeAll(keepingCapacity: true)
         for g in plan.groups { GroupTable.encode(ctx.eval(g), into: &scratch) }
         let gi: Int
-        if lastGroup >= 0 && scratch == lastKey {
+        if lastGroup >= 0 && keyEquals(lastGroup, scratch) {
             gi = lastGroup
-        } else if let found = index[scratch] {
-            gi = found
         } else {
-            gi = newGroup(plan.groups.map { GroupTable.shown(ctx.eval($0).owned()) })
-            index[scratch] = gi
+            let h = GroupTable.hash(scratch)
+            if let found = find(scratch, h) {
+                gi = found
+            } else {
+                // Most keys are text or times, which their bytes give back: no values kept.
+                let plain = plan.groups.allSatisfy { GroupTable.isPlain(ctx.eval($0)) }
+                gi = newGroup(shown: plain ? nil : plan.groups.map { GroupTable.shown(ctx.eval($0).owned()) })
+                insert(gi, h)
+            }
         }
-        if gi != lastGroup {
-            lastGroup = gi
-            lastKey.removeAll(keepingCapacity: true)
-            lastKey.append(contentsOf: scratch)
-        }
+        lastGroup = gi
         accumulate(gi, ctx, timestamp)
     }
 
-    private func newGroup(_ key: [Value]) -> Int {
-        keys.append(key)
-        accumulators.append(plan.specs.map { $0.makeAccumulator() })
-        return keys.count - 1
+    /// A group for the key in `scratch`, with empty states (or `from` another's group's states).
+    private func newGroup(shown: [Value]?, from other: (GroupStates, Int)? = nil) -> Int {
+        let gi = count
+        keyBytes.append(contentsOf: scratch)
+        keyStarts.append(keyBytes.count)
+        if let shown { shownKeys[gi] = shown }
+        if let (o, og) = other { states.append(o, og) } else { states.append() }
+        return gi
     }
 
     @inline(__always) private func accumulate(_ gi: Int, _ ctx: EvalContext, _ timestamp: Int64) {
-        let accs = accumulators[gi]
         for a in 0..<arguments.count {
-            if let arg = arguments[a] { accs[a].add(ctx.eval(arg), timestamp: timestamp) } else { accs[a].add(.null, timestamp: timestamp) }
+            if let arg = arguments[a] { states.add(gi, a, ctx.eval(arg), timestamp: timestamp) } else { states.add(gi, a, .null, timestamp: timestamp) }
         }
     }
+
+    // MARK: keys
+
+    /// Whether a key value is given back exactly by its bytes: null, a time, or text that is not a number.
+    static func isPlain(_ v: Value) -> Bool {
+        switch v {
+        case .null, .timestamp: return true
+        case .string, .bytes: return v.keyNumber == nil
+        default: return false
+        }
+    }
+
+    /// Group `gi`'s key values as shown.
+    func key(_ gi: Int) -> [Value] {
+        if let shown = shownKeys[gi] { return shown }
+        var out: [Value] = []
+        out.reserveCapacity(plan.groups.count)
+        keyBytes.withUnsafeBytes { appendKey(gi, $0, to: &out, borrowing: false) }
+        return out
+    }
+
+    /// Appends group `gi`'s key values; with `borrowing`, text points into `arena` (the key bytes),
+    /// valid while the table is not changed.
+    private func appendKey(_ gi: Int, _ arena: UnsafeRawBufferPointer, to out: inout [Value], borrowing: Bool) {
+        if let shown = shownKeys[gi] { return out.append(contentsOf: shown) }
+        var i = keyStarts[gi]
+        while i < keyStarts[gi + 1] {
+            switch arena[i] {
+            case 0: out.append(.null); i += 1
+            case 1: out.append(.timestamp(arena.loadUnaligned(fromByteOffset: i + 1, as: Int64.self))); i += 9
+            default:
+                let n = Int(arena.loadUnaligned(fromByteOffset: i + 1, as: UInt32.self))
+                let text = UnsafeRawBufferPointer(rebasing: arena[(i + 5)..<(i + 5 + n)])
+                out.append(borrowing ? .bytes(text) : .string(String(decoding: text, as: UTF8.self)))
+                i += 5 + n
+            }
+        }
+    }
+
+    @inline(__always) private func keyEquals(_ gi: Int, _ bytes: [UInt8]) -> Bool {
+        let s = keyStarts[gi], e = keyStarts[gi + 1]
+        guard e - s == bytes.count else { return false }
+        return keyBytes.withUnsafeBytes { all in bytes.withUnsafeBytes { Bytes.equal(UnsafeRawBufferPointer(rebasing: all[s..<e]), $0) } }
+    }
+
+    @inline(__always) static func hash(_ bytes: [UInt8]) -> UInt32 {
+        var h = Hasher()
+        bytes.withUnsafeBytes { h.combine(bytes: $0) }
+        return UInt32(truncatingIfNeeded: h.finalize())
+    }
+
+    private func find(_ bytes: [UInt8], _ h: UInt32) -> Int? {
+        if index.isEmpty { return nil }
+        let mask = index.count - 1
+        var i = Int(h) & mask
+        while true {
+            let e = index[i]
+            if e == 0 { return nil }
+            if UInt32(truncatingIfNeeded: e >> 32) == h, keyEquals(Int(e & 0xffff_ffff) - 1, bytes) { return Int(e & 0xffff_ffff) - 1 }
+            i = (i + 1) & mask
+        }
+    }
+
+    private func insert(_ gi: Int, _ h: UInt32) {
+        if (indexed + 1) * 4 > index.count * 3 {
+            let old = index
+            index = [UInt64](repeating: 0, count: max(16, index.count * 2))
+            for e in old where e != 0 { place(e) }
+        }
+        place(UInt64(h) << 32 | UInt64(gi + 1))
+        indexed += 1
+    }
+
+    @inline(__always) private func place(_ entry: UInt64) {
+        let mask = index.count - 1
+        var i = Int(truncatingIfNeeded: entry >> 32) & mask
+        while index[i] != 0 { i = (i + 1) & mask }
+        index[i] = entry
+    }
+
+    // MARK: merging and bytes
 
     /// Folds another table's groups into this one. `other` is consumed: its accumulators may be taken over.
     func merge(_ other: GroupTable) {
-        for (gi, key) in other.keys.enumerated() { mergeGroup(key, other.accumulators[gi]) }
+        for og in 0..<other.count {
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: other.keyBytes[other.keyStarts[og]..<other.keyStarts[og + 1]])
+            mergeGroup(shown: other.shownKeys[og], other.states, og)
+        }
     }
 
-    private func mergeGroup(_ key: [Value], _ accs: [Accumulator]) {
+    /// Folds group `og` of `states` into the group of the key in `scratch` (shown as `shown` when its bytes cannot tell).
+    private func mergeGroup(shown: [Value]?, _ from: GroupStates, _ og: Int) {
         lastGroup = -1
         lastTime = Int64.min
-        if key.count == 1, case .timestamp(let t) = key[0], let mine = timeIndex[t] {
-            for (a, acc) in accumulators[mine].enumerated() { acc.merge(accs[a]) }
+        // A key that is one time: `timeIndex` holds it when the group is a `bin`.
+        let time: Int64? = scratch.count == 9 && scratch[0] == 1 ? scratch.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 1, as: Int64.self) } : nil
+        if let t = time, let mine = timeIndex[t] {
+            states.merge(mine, from, og)
             return
         }
-        scratch.removeAll(keepingCapacity: true)
-        for v in key { GroupTable.encode(v, into: &scratch) }
-        if let mine = index[scratch] {
-            for (a, acc) in accumulators[mine].enumerated() { acc.merge(accs[a]) }
+        let h = GroupTable.hash(scratch)
+        if let mine = find(scratch, h) {
+            states.merge(mine, from, og)
         } else {
-            if key.count == 1, case .timestamp(let t) = key[0], case .bin = plan.groups[0] { timeIndex[t] = keys.count } else { index[scratch] = keys.count }
-            keys.append(key)
-            accumulators.append(accs)
+            let gi = newGroup(shown: shown, from: (from, og))
+            if let t = time, case .bin = plan.groups[0] { timeIndex[t] = gi } else { insert(gi, h) }
         }
     }
 
     /// Writes every group's key and aggregate states.
     func encode(into w: inout PartialWriter) {
-        w.count(keys.count)
-        for (gi, key) in keys.enumerated() {
-            for v in key { w.value(v) }
-            for acc in accumulators[gi] { acc.encode(into: &w) }
+        w.count(count)
+        for gi in 0..<count {
+            for v in key(gi) { w.value(v) }
+            states.encode(gi, into: &w)
         }
     }
 
@@ -119,32 +223,68 @@ final class GroupTable {
         for _ in 0..<n {
             var key: [Value] = []
             for _ in plan.groups { key.append(try r.value()) }
-            let accs = plan.specs.map { $0.makeAccumulator() }
-            for acc in accs { try acc.decode(from: &r) }
-            mergeGroup(key, accs)
+            try decoded.appendDecoded(from: &r)
+            scratch.removeAll(keepingCapacity: true)
+            for v in key { GroupTable.encode(v, into: &scratch) }
+            mergeGroup(shown: key.allSatisfy(GroupTable.isPlain) ? nil : key, decoded, 0)
+            decoded.removeLast()
         }
     }
 
-    /// One output row per group, sorted by the group keys (time buckets first, then natural order).
-    func rows(now: Double) -> [Row] {
+    /// One output row per group (its keys, then the items; its sequence is its first-seen position),
+    /// sorted by the group keys (time buckets first, then natural order), or in first-seen order
+    /// when a `sort` is about to replace the order.
+    func rows(now: Double, naturalOrder: Bool = true) -> [Row] {
         let ctx = EvalContext(slotCount: 0, now: now)
         var out: [Row] = []
-        out.reserveCapacity(keys.count)
-        for (gi, key) in keys.enumerated() {
-            ctx.aggregates = accumulators[gi].map { $0.result() }
-            ctx.slots = key
-            for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
-            out.append(Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi)))
-        }
-        let width = plan.groups.count
-        out.sort { a, b in
-            for k in 0..<width {
-                let c = NaturalOrder.compare(a.values[k], b.values[k])
-                if c != 0 { return c < 0 }
+        out.reserveCapacity(count)
+        for gi in 0..<count { out.append(row(gi, ctx)) }
+        if naturalOrder {
+            let width = plan.groups.count
+            out.sort { a, b in
+                for k in 0..<width {
+                    let c = NaturalOrder.compare(a.values[k], b.values[k])
+                    if c != 0 { return c < 0 }
+                }
+                return a.sequence < b.sequence
             }
-            return a.sequence < b.sequence
         }
         return out
+    }
+
+    /// The first `limit` rows of `rows(now:)` sorted by `keys` (evaluated in `keyContext`), in that order,
+    /// made with one heap pass over the groups: a group's row is copied only when it enters the heap.
+    func top(_ keys: [(expr: CExpr, descending: Bool)], order: GroupOrder, limit: Int, now: Double, keyContext: EvalContext) -> [Row] {
+        let ctx = EvalContext(slotCount: 0, now: now)
+        var heap = TopN(order: order, limit: limit)
+        keyBytes.withUnsafeBytes { arena in
+            for gi in 0..<count {
+                fillRow(gi, ctx, borrowing: arena)
+                keyContext.slots.removeAll(keepingCapacity: true)
+                keyContext.slots.append(contentsOf: ctx.slots)
+                let candidate = KeyedRow(keys: keys.map { keyContext.eval($0.expr).owned() },
+                                         row: Row(values: keyContext.slots, timestamp: 0, sequence: UInt64(gi)))
+                if let worst = heap.worst, heap.isFull, !order.before(candidate, worst) { continue }
+                heap.insert(KeyedRow(keys: candidate.keys, row: Row(values: ctx.slots.map { $0.owned() }, timestamp: 0, sequence: UInt64(gi))))
+            }
+        }
+        return heap.sorted().map(\.row)
+    }
+
+    /// Group `gi`'s row, its items evaluated in `ctx`.
+    @inline(__always) private func row(_ gi: Int, _ ctx: EvalContext) -> Row {
+        fillRow(gi, ctx, borrowing: nil)
+        return Row(values: ctx.slots, timestamp: 0, sequence: UInt64(gi))
+    }
+
+    /// Puts group `gi`'s row in `ctx.slots`: its keys (borrowed from `arena`, the key bytes, when
+    /// given), then its items, evaluated on its aggregates' results.
+    @inline(__always) private func fillRow(_ gi: Int, _ ctx: EvalContext, borrowing arena: UnsafeRawBufferPointer?) {
+        ctx.aggregates.removeAll(keepingCapacity: true)
+        for a in plan.specs.indices { ctx.aggregates.append(states.result(gi, a)) }
+        ctx.slots.removeAll(keepingCapacity: true)
+        if let arena { appendKey(gi, arena, to: &ctx.slots, borrowing: true) } else { ctx.slots.append(contentsOf: key(gi)) }
+        for item in plan.items { ctx.slots.append(ctx.eval(item).owned()) }
     }
 
     /// A group key as shown: the number -0 shows as 0, the group it shares with 0.

@@ -58,9 +58,9 @@ public final class QueryPartial {
         }
     }
 
-    /// The rows at the boundary, in the order the table phase expects.
-    func boundaryRows(now: Double) -> [Row] {
-        if let groups { return groups.rows(now: now) }
+    /// The rows of a partial without groups, in the order the table phase expects (groups go to
+    /// `TablePhase.run(_:groups:)`).
+    func boundaryRows() -> [Row] {
         if let top { return top.sorted() }
         guard case .collect(_, _, let order, _) = plan.boundary else { return all }
         return all.sorted(by: RowOrder(keys: order).before)

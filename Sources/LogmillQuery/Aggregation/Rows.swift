@@ -26,8 +26,14 @@ struct Row {
     }
 }
 
+/// A strict order for `TopN`: true when `a` comes before `b`.
+protocol HeapOrder {
+    associatedtype Element
+    func before(_ a: Element, _ b: Element) -> Bool
+}
+
 /// Orders rows by column keys with the natural sort, then by the default order.
-struct RowOrder {
+struct RowOrder: HeapOrder {
     let keys: [(column: Int, descending: Bool)]
 
     /// True when `a` comes before `b`.
@@ -47,22 +53,52 @@ struct RowOrder {
     }
 }
 
-/// Keeps the first `limit` rows of an order in a binary heap whose root is the worst row kept.
-struct TopRows {
-    let order: RowOrder
-    let limit: Int
-    private(set) var heap: [Row] = []
+/// A group's row with the values of the `sort` keys that follow its `stats`.
+struct KeyedRow {
+    var keys: [Value]
+    var row: Row
+}
 
-    init(order: RowOrder, limit: Int) {
+/// The order of `stats … | sort keys`: the sort keys (a null key last ascending, first descending),
+/// then, among equal keys, the groups' own order (`GroupTable.rows`): natural order of the group
+/// keys, then first seen. This is what the stable sort of the naturally ordered groups gave.
+struct GroupOrder: HeapOrder {
+    let descending: [Bool]
+    /// How many leading values of a row are the group keys.
+    let width: Int
+
+    @inline(__always) func before(_ a: KeyedRow, _ b: KeyedRow) -> Bool {
+        for k in descending.indices {
+            let c = NaturalOrder.compare(a.keys[k], b.keys[k])
+            if c != 0 { return descending[k] ? c > 0 : c < 0 }
+        }
+        for k in 0..<width {
+            let c = NaturalOrder.compare(a.row.values[k], b.row.values[k])
+            if c != 0 { return c < 0 }
+        }
+        return a.row.sequence < b.row.sequence
+    }
+}
+
+typealias TopRows = TopN<RowOrder>
+
+/// Keeps the first `limit` elements of an order in a binary heap whose root is the worst one kept.
+struct TopN<Order: HeapOrder> {
+    typealias Element = Order.Element
+    let order: Order
+    let limit: Int
+    private(set) var heap: [Element] = []
+
+    init(order: Order, limit: Int) {
         self.order = order
         self.limit = limit
     }
 
     /// Whether a row with these values would be kept (cheap pre-check before materialising).
     var isFull: Bool { heap.count >= limit }
-    var worst: Row? { heap.first }
+    var worst: Element? { heap.first }
 
-    mutating func insert(_ row: Row) {
+    mutating func insert(_ row: Element) {
         if limit == 0 { return }
         if heap.count < limit {
             heap.append(row)
@@ -96,5 +132,5 @@ struct TopRows {
         }
     }
 
-    func sorted() -> [Row] { heap.sorted(by: order.before) }
+    func sorted() -> [Element] { heap.sorted(by: order.before) }
 }

@@ -172,13 +172,20 @@ public final class QueryEngine {
         let now = options.now ?? options.clock.seconds()
         var stats = statistics
         var notices: [String] = []
-        var rows = partial.boundaryRows(now: now)
-        stats.rowsHeld = rows.count
-        if rows.count > options.holdWarningRows {
-            notices.append("this query held \(rows.count) rows in memory; add '| limit N' after 'sort' to keep only the first N")
-        }
         let span: (Int64?, Int64?) = window.map { ($0.start, $0.end) } ?? (options.from, options.to)
-        rows = TablePhase(plan: plan, now: now, window: span).run(plan.tableOps, rows)
+        let phase = TablePhase(plan: plan, now: now, window: span)
+        var rows: [Row]
+        if let groups = partial.groups {
+            stats.rowsHeld = groups.count
+            rows = phase.run(plan.tableOps[...], groups: groups)
+        } else {
+            rows = partial.boundaryRows()
+            stats.rowsHeld = rows.count
+            rows = phase.run(plan.tableOps[...], rows)
+        }
+        if stats.rowsHeld > options.holdWarningRows {
+            notices.append("this query held \(stats.rowsHeld) rows in memory; add '| limit N' after 'sort' to keep only the first N")
+        }
         let ctx = EvalContext(slotCount: 0, now: now)
         ctx.windowStart = span.0
         ctx.windowEnd = span.1

@@ -64,12 +64,39 @@ struct TablePhase {
     let now: Double
     var window: (Int64?, Int64?) = (nil, nil)
 
-    func run(_ ops: [TableOp], _ input: [Row]) -> [Row] {
-        var rows = input
+    /// Runs the commands after a `stats` on its groups. A `sort` right after it orders the groups
+    /// itself (their natural order only breaks its ties), so they are not sorted twice, and
+    /// `sort … | limit N` keeps the first N groups in a heap instead of sorting them all.
+    func run(_ ops: ArraySlice<TableOp>, groups: GroupTable) -> [Row] {
+        guard case .sort(let keys) = ops.first else { return run(ops, groups.rows(now: now)) }
+        let ctx = context()
+        let order = GroupOrder(descending: keys.map(\.descending), width: groups.plan.groups.count)
+        if case .limit(let n) = ops.dropFirst().first {
+            return run(ops.dropFirst(2), groups.top(keys, order: order, limit: n, now: now, keyContext: ctx))
+        }
+        var keyed = groups.rows(now: now, naturalOrder: false).map { KeyedRow(keys: TablePhase.sortKeys($0, keys, ctx), row: $0) }
+        keyed.sort(by: order.before)
+        return run(ops.dropFirst(), keyed.map(\.row))
+    }
+
+    /// The values of `keys` for a row.
+    static func sortKeys(_ r: Row, _ keys: [(expr: CExpr, descending: Bool)], _ ctx: EvalContext) -> [Value] {
+        ctx.slots = r.values
+        return keys.map { ctx.eval($0.expr).owned() }
+    }
+
+    /// An evaluation context with the query's window.
+    private func context() -> EvalContext {
         let ctx = EvalContext(slotCount: 0, now: now)
         ctx.windowStart = window.0
         ctx.windowEnd = window.1
-        for op in ops {
+        return ctx
+    }
+
+    func run(_ ops: ArraySlice<TableOp>, _ input: [Row]) -> [Row] {
+        var rows = input
+        let ctx = context()
+        for (position, op) in zip(ops.indices, ops) {
             switch op {
             case .widen(let width):
                 for i in rows.indices where rows[i].values.count < width {
@@ -87,10 +114,7 @@ struct TablePhase {
                 }
                 rows = kept
             case .sort(let keys):
-                var keyed: [(keys: [Value], row: Row)] = rows.map { r in
-                    ctx.slots = r.values
-                    return (keys.map { ctx.eval($0.expr).owned() }, r)
-                }
+                var keyed = rows.map { KeyedRow(keys: TablePhase.sortKeys($0, keys, ctx), row: $0) }
                 keyed.sort { a, b in
                     for (k, key) in keys.enumerated() {
                         let c = NaturalOrder.compare(a.keys[k], b.keys[k])
@@ -148,7 +172,7 @@ struct TablePhase {
                     ctx.slots = r.values
                     table.add(ctx, timestamp: r.timestamp)
                 }
-                rows = table.rows(now: now)
+                return run(ops[(position + 1)...], groups: table)
             }
         }
         return rows

@@ -12,6 +12,9 @@ enum NaturalOrder {
         default: break
         }
         if case .timestamp(let x) = a, case .timestamp(let y) = b { return x < y ? -1 : (x > y ? 1 : 0) }
+        // Counts: integers a double holds exactly are equal only when their texts are, so they need
+        // no text tie-break (which would render both).
+        if case .int(let x) = a, case .int(let y) = b, x.magnitude <= 1 << 53, y.magnitude <= 1 << 53 { return x < y ? -1 : (x > y ? 1 : 0) }
         let an = numericValue(a), bn = numericValue(b)
         switch (an, bn) {
         case let (x?, y?):
