@@ -28,7 +28,7 @@ let package = Package(
         // The scan driver: objects in, blocks of whole records out, on a shared worker budget.
         .target(name: "LogmillScan", dependencies: ["LogmillSources", "LogmillDecode", "LogmillRecords"]),
         // The Insights language: lexer, parser, planner, evaluator, rendering.
-        .target(name: "LogmillQuery", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillRecords", "LogmillRegex", "LogmillDigest", "CZlib"]),
+        .target(name: "LogmillQuery", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillRecords", "LogmillPatterns", "LogmillRegex", "LogmillDigest", "CZlib"]),
         // Metric datums and the mapping from query results to them.
         .target(name: "LogmillMetrics", dependencies: ["LogmillQuery"]),
         // HTTP with timeouts and retries, shared by every networked sink.
@@ -38,7 +38,7 @@ let package = Package(
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
         .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
 

@@ -33,7 +33,16 @@ public struct JobFile: Sendable {
     public var mapping: MetricMapping
     /// Its sinks, checked against their kinds' declared options (nothing is built or contacted).
     public var sinks: [SinkConfiguration]
+    /// The query; for a job with `pattern:` instead, the filter pattern's text.
     public var query: String
+    /// `pattern:` (instead of `query:`): a CloudWatch Logs metric filter pattern. Per window it gives
+    /// a row per dimension set with the columns `matches` (events matched) and `value` (the sum of the
+    /// metric values: `value:`, 1 per match by default).
+    public var pattern: String? = nil
+    /// `value:` with a pattern: the metric value, a field of the pattern (`$.latency`, `$bytes`) or a number.
+    public var patternValue: String? = nil
+    /// Dimensions whose value is a field of the pattern (`dimension: Status = $status`), in order.
+    public var patternDimensions: [(name: String, field: String)] = []
     /// The line on which the query text starts, so query errors point into the job file.
     public var queryLine: Int
     public var format: String?
@@ -99,11 +108,14 @@ public struct JobFile: Sendable {
       timestamp-field: NAME           the JSON key records take @timestamp from (default: timestamp, @timestamp, time, ts)
       sink: KIND [ARG] [key=value…]   where datums go (repeatable; default: table)
       query:                          the Insights query follows on the next lines
+      pattern:                        or: a CloudWatch Logs filter pattern on the next line; per window it gives
+                                      the columns matches and value, by dimension (dimension: Name = $field)
+      value: $bytes                   with pattern: the metric value (a field or a number; default 1)
     See README.md ("Job files") for details.
     """
 
     static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "namespace", "metric", "dimension",
-                       "timestamp", "timestamp-field", "period", "sink", "format", "query"]
+                       "timestamp", "timestamp-field", "period", "sink", "format", "query", "pattern", "value"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -121,6 +133,7 @@ public struct JobFile: Sendable {
         var period: String? = nil, format: String? = nil, timestampField: String? = nil
         var start: Int64? = nil, settle: Period? = nil
         var late = LatePolicy.drop, inDoubt = InDoubtPolicy.resend
+        var isPattern = false, patternValue: String? = nil
         var sources: [Source] = []
         var metrics: [MetricMapping.Metric] = []
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
@@ -140,6 +153,14 @@ public struct JobFile: Sendable {
             case "query":
                 if !value.isEmpty { throw fail(n, "put the query on the lines after 'query:'") }
                 queryLine = n + 1
+            case "pattern":
+                if !value.isEmpty { throw fail(n, "put the filter pattern on the line after 'pattern:'") }
+                queryLine = n + 1
+                isPattern = true
+            case "value":
+                guard !value.isEmpty else { throw fail(n, "value needs a field of the pattern ($.latency, $bytes) or a number") }
+                patternValue = value
+                declared["value"] = n
             case "name": name = value
             case "schedule":
                 do {
@@ -218,19 +239,44 @@ public struct JobFile: Sendable {
             }
             if queryLine != nil { break }
         }
-        guard let ql = queryLine else { throw fail(lines.count, "no 'query:' line; the query follows it") }
-        let query = lines[(ql - 1)...].joined(separator: "\n")
-        guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail(ql, "the query after 'query:' is empty") }
+        guard let ql = queryLine else { throw fail(lines.count, "no 'query:' line; the query follows it (or 'pattern:' and a filter pattern)") }
+        var query = lines[(ql - 1)...].joined(separator: "\n")
+        guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail(ql, "the \(isPattern ? "pattern after 'pattern:'" : "query after 'query:'") is empty") }
+        if isPattern {
+            // One pattern, on one line (trailing blank lines and comments after it are ignored).
+            let body = lines[(ql - 1)...].filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
+            guard body.count == 1 else { throw fail(ql, "a filter pattern is one line; put each pattern in its own job") }
+            query = body[0]
+        } else if patternValue != nil {
+            throw fail(declared["value"] ?? 1, "'value:' goes with 'pattern:', not with a query")
+        }
         guard let ns = namespace else { throw fail(1, "missing 'namespace:'") }
         guard !metrics.isEmpty else { throw fail(1, "no 'metric:' line; name at least one metric") }
         guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
+        // In a pattern job a dimension `Name = $field` takes its value from the pattern's match.
+        var patternDimensions: [(name: String, field: String)] = []
+        if isPattern {
+            for (k, d) in dimensions.enumerated() {
+                guard case .column(let c) = d.source, c.hasPrefix("$") else { continue }
+                patternDimensions.append((d.name, c))
+                dimensions[k].source = .column(d.name)
+            }
+            guard patternDimensions.count <= 3 else { throw fail(declared["dimension:" + patternDimensions[3].name] ?? 1, "a metric filter has at most 3 dimensions") }
+        }
         let jobName = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let mapping = MetricMapping(namespace: ns, metrics: metrics, dimensions: dimensions, timestampColumn: timestampColumn,
                                     period: period ?? schedule?.period?.description ?? "5m")
-        return JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
+        var job = JobFile(path: path, name: jobName, schedule: schedule, sources: sources, mapping: mapping,
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
                        query: query, queryLine: ql, format: format, timestampField: timestampField, declarationLines: declared,
                        start: start, settle: settle, late: late, inDoubt: inDoubt)
+        if isPattern {
+            job.mapping.infersDimensions = false
+            job.pattern = query
+            job.patternValue = patternValue
+            job.patternDimensions = patternDimensions
+        }
+        return job
     }
 
     /// `Name = column [unit U] [resolution 1|60]` or `Name = statistics(field) …`.

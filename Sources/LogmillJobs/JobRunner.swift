@@ -1,5 +1,6 @@
 import Foundation
 import LogmillMetrics
+import LogmillPatterns
 import LogmillQuery
 import LogmillRecords
 import LogmillSinks
@@ -42,6 +43,11 @@ public struct JobRunner {
     /// Plans the job's query (with the hidden aggregates of its statistic sets) and checks the job's
     /// mapping against the query's columns.
     public static func plan(_ job: JobFile, options: QueryOptions) throws -> QueryEngine {
+        if job.pattern != nil {
+            let engine = try QueryEngine(query: try patternQuery(job), origin: job.path, options: options)
+            try job.check(columns: engine.plan.columns)
+            return engine
+        }
         do {
             let parsed = try QueryParser.parse(job.query)
             let query = parsed.addingAggregates(job.mapping.hiddenAggregates, period: job.mapping.period, groupFields: job.mapping.dimensionColumns)
@@ -55,6 +61,32 @@ public struct JobRunner {
             moved.origin = job.path
             throw moved
         }
+    }
+
+    /// The query a `pattern:` job runs: the metric filter, then
+    /// `stats count(*) as matches, sum(value) as value by bin(period), dimensions…`.
+    static func patternQuery(_ job: JobFile) throws -> Query {
+        let pattern: FilterPattern
+        do {
+            pattern = try FilterPattern.parse(job.pattern ?? "")
+        } catch {
+            throw JobFile.ParseError(path: job.path, line: job.queryLine, message: "column \(error.column): \(error.message)")
+        }
+        let filter: MetricFilter
+        do {
+            filter = try MetricFilter(pattern: pattern, metricValue: job.patternValue ?? "1",
+                                      dimensions: job.patternDimensions.map { MetricFilter.Dimension(name: $0.name, field: $0.field) })
+        } catch {
+            throw JobFile.ParseError(path: job.path, line: job.declarationLines["value"] ?? job.queryLine, message: error.message)
+        }
+        let valueField = "__pattern_value"
+        let names = job.patternDimensions.map(\.name)
+        let by = (["bin(\(job.mapping.period))"] + names.map { "`\($0)`" }).joined(separator: ", ")
+        var query = try QueryParser.parse("stats count(*) as matches, sum(`\(valueField)`) as value by \(by)")
+        let location = SourceLocation(offset: 0, line: job.queryLine, column: 1)
+        query.commands.insert(Command(kind: .metricFilter(filter, value: valueField, dimensions: names), name: "pattern", location: location), at: 0)
+        query.source = job.pattern ?? ""
+        return query
     }
 
     /// Query options with what the job file sets for reading (its timestamp field).

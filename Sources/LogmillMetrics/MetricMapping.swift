@@ -38,6 +38,9 @@ public struct MetricMapping: Sendable {
     public var timestampColumn: String?
     /// The bucket used when statistic sets need a `stats` the query does not have.
     public var period: String
+    /// Whether, without declared dimensions, the query's other columns become dimensions (queries);
+    /// a metric filter job's dimensions are only those it declares.
+    public var infersDimensions = true
 
     public init(namespace: String, metrics: [Metric], dimensions: [(name: String, source: DimensionSource)] = [],
                 timestampColumn: String? = nil, period: String = "5m") {
@@ -97,7 +100,7 @@ extension MetricMapping {
         }
         // Dimensions: declared, or every other non-metric column.
         var dims: [(String, DimensionSource)] = dimensions
-        if dims.isEmpty {
+        if dims.isEmpty && infersDimensions {
             let used = Set(metrics.compactMap { m -> String? in if case .column(let c) = m.source { return c }; return nil })
             for (i, c) in result.columns.enumerated() where i != timeColumn && !used.contains(c) && !c.hasPrefix("__") {
                 dims.append((c, .column(c)))

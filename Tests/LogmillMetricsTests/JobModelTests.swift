@@ -2,6 +2,7 @@ import Foundation
 import LogmillTestSupport
 import XCTest
 import LogmillJobs
+import LogmillMetrics
 import LogmillQuery
 import LogmillTime
 import LogmillSinks
@@ -127,5 +128,77 @@ final class EmptyDimensionTests: XCTestCase {
         let cloudwatch = outcome.payloads[1].payload
         XCTAssertEqual(cloudwatch.rejections.count, 1)
         XCTAssertTrue(cloudwatch.rejections[0].reason.contains("CloudWatch rejects empty dimension values"), cloudwatch.rejections[0].reason)
+    }
+}
+
+/// Jobs with `pattern:`: CloudWatch Logs metric filters over the job's windows.
+final class PatternJobTests: XCTestCase {
+    func run(_ job: String, log: String) throws -> [MetricDatum] {
+        let tmp = TemporaryDirectory(prefix: "logmill-pattern")
+        defer { tmp.cleanup() }
+        FileManager.default.createFile(atPath: tmp.path + "/a.log", contents: Data(log.utf8))
+        var runner = JobRunner(output: TextBuffer())
+        runner.dryRun = true
+        return try runner.run(try JobFile.parse(job, path: tmp.path + "/t.job")).datums
+    }
+
+    let head = "namespace: T\nperiod: 5m\nsource: a.log\n"
+
+    func single(_ d: MetricDatum) -> Double {
+        if case .single(let v) = d.value { return v }
+        return .nan
+    }
+
+    func testTermPatternCountsMatchesPerWindow() throws {
+        var log = ""
+        var expected: [Int64: Int] = [:]
+        for i in 0..<300 {
+            let t = Int64(i) * 7_000
+            let level = ["INFO", "ERROR", "WARN", "ERROR Task timed out"][i % 4]
+            log += CivilCalendar.iso(1_793_491_200_000 + t) + " \(level) request \(i)\n"
+            if level.contains("ERROR") && !level.contains("timed out") { expected[(1_793_491_200_000 + t) / 300_000 * 300_000, default: 0] += 1 }
+        }
+        let datums = try run(head + "metric: Errors = matches unit Count\npattern:\nERROR -timed\n", log: log)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: datums.map { ($0.timestamp, Int(single($0))) }), expected)
+        XCTAssertTrue(datums.allSatisfy { $0.dimensions.isEmpty })
+    }
+
+    func testSpaceDelimitedPatternWithValueAndDimension() throws {
+        let log = """
+            2026-11-01T00:01:00.000Z GET /a 500 1200
+            2026-11-01T00:02:00.000Z GET /a 503 800
+            2026-11-01T00:03:00.000Z GET /b 502 50
+            2026-11-01T00:04:00.000Z GET /b 200 7000
+            2026-11-01T00:06:00.000Z PUT /a 500 10
+
+            """
+        let datums = try run(head + "metric: ServerErrorBytes = value unit Bytes\nmetric: ServerErrors = matches unit Count\nvalue: $bytes\ndimension: Path = $path\npattern:\n[method, path, status = 5*, bytes]\n", log: log)
+        let seen = Set(datums.map { "\($0.timestamp) \($0.name) \($0.dimensions.map { "\($0.name)=\($0.value)" }.joined()) \(single($0))" })
+        XCTAssertEqual(seen, [
+            "1793491200000 ServerErrorBytes Path=/a 2000.0", "1793491200000 ServerErrors Path=/a 2.0",
+            "1793491200000 ServerErrorBytes Path=/b 50.0", "1793491200000 ServerErrors Path=/b 1.0",
+            "1793491500000 ServerErrorBytes Path=/a 10.0", "1793491500000 ServerErrors Path=/a 1.0",
+        ])
+    }
+
+    func testJSONPatternWithAFieldValue() throws {
+        let log = """
+            2026-11-01T00:01:00.000Z {"level":"error","latency":250,"svc":"api"}
+            2026-11-01T00:02:00.000Z {"level":"info","latency":900,"svc":"api"}
+            2026-11-01T00:03:00.000Z {"level":"error","latency":1000,"svc":"db"}
+
+            """
+        let datums = try run(head + "metric: SlowErrors = value unit Milliseconds\nvalue: $.latency\ndimension: Service = $.svc\npattern:\n{ $.level = \"error\" && $.latency > 100 }\n", log: log)
+        XCTAssertEqual(Set(datums.map { "\($0.dimensions[0].value)=\(single($0))" }), ["api=250.0", "db=1000.0"])
+    }
+
+    func testPatternMistakesNameTheirLineAndColumn() {
+        func error(_ text: String) -> String? {
+            do { _ = try JobRunner.plan(try JobFile.parse(text, path: "t.job"), options: QueryOptions()); return nil } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error(head + "metric: E = matches\npattern:\n[a, b = ]\n")?.hasPrefix("t.job:6: error: column "), true)
+        XCTAssertEqual(error(head + "metric: E = n\nvalue: $x\nquery:\nstats count(*) as n\n"), "t.job:5: error: 'value:' goes with 'pattern:', not with a query")
+        XCTAssertNotNil(error(head + "metric: E = matches\ndimension: A = $a\ndimension: B = $b\ndimension: C = $c\ndimension: D = $d\npattern:\n[a, b, c, d]\n"))
+        XCTAssertEqual(error(head + "metric: E = nope\npattern:\nERROR\n")?.contains("the query does not produce; its columns are: bin(5m), matches, value"), true)
     }
 }

@@ -1,3 +1,4 @@
+import LogmillPatterns
 import LogmillRecords
 import LogmillScan
 import LogmillSources
@@ -46,6 +47,12 @@ enum RowOps {
             } else {
                 for s in slots { ctx.slots[s] = .null }
             }
+            return true
+        case .metricFilter(let filter, let valueSlot, let dimensionSlots):
+            // Metric filters read the event's message, as CloudWatch applies them to each event.
+            guard ctx.hasRecord, let seen = filter.observe(ctx.record.message), seen.dimensions.count == dimensionSlots.count else { return false }
+            ctx.slots[valueSlot] = .number(seen.value)
+            for (k, slot) in dimensionSlots.enumerated() { ctx.slots[slot] = .string(seen.dimensions[k].value) }
             return true
         case .source(let prefixes, let exact):
             guard let found = ctx.system(.log).withText({ log -> Bool in

@@ -1,3 +1,5 @@
+import LogmillPatterns
+
 /// A parsed expression with the span of query text it came from (used to name output columns).
 public indirect enum ExprKind: Sendable {
     case number(Double)
@@ -57,12 +59,21 @@ public enum CommandKind: Sendable {
     case source(prefixes: [String], exact: [String])
     /// `pattern expr`: cluster values into templates.
     case pattern(Expr)
+    /// A CloudWatch Logs metric filter (a job's `pattern:`): keeps the events its pattern matches
+    /// and binds its metric value to the field `value` and each of its dimensions to the field named
+    /// in `dimensions` (in the filter's order). Not written in queries: a job file builds it.
+    case metricFilter(MetricFilter, value: String, dimensions: [String])
 }
 
 public struct Command: Sendable {
     public var kind: CommandKind
     public var name: String
     public var location: SourceLocation
+    public init(kind: CommandKind, name: String, location: SourceLocation) {
+        self.kind = kind
+        self.name = name
+        self.location = location
+    }
 }
 
 /// A parsed query: its commands in pipeline order.

@@ -1,3 +1,4 @@
+import LogmillPatterns
 import LogmillTime
 import LogmillRecords
 import LogmillRegex
@@ -341,7 +342,7 @@ struct Compiler {
         case .dedup(let keys): keys.forEach { fieldNames($0, into: &out) }
         case .unnest(let e, _), .pattern(let e): fieldNames(e, into: &out)
         case .lookup(_, let keys, _): for k in keys where !out.contains(k.logField) { out.append(k.logField) }
-        case .limit, .source: break
+        case .limit, .source, .metricFilter: break
         }
         return out
     }
@@ -391,6 +392,8 @@ struct Compiler {
                 }
                 _ = assigns
             case .parse(let src, let mode): recordOps.append(try compileParse(src, mode, at: c.location))
+            case .metricFilter(let filter, let value, let dimensions):
+                recordOps.append(.metricFilter(filter, value: define(value), dimensions: dimensions.map { define($0) }))
             case .display(let items):
                 for item in items { _ = try compile(item.expr) }   // report errors early
             case .lookup(let table, let keys, let outputs):
@@ -485,6 +488,8 @@ struct Compiler {
                 let col = define(name)
                 tableOps.append(.widen(tableNames.count))
                 tableOps.append(.unnest(ce, column: col))
+            case .metricFilter:
+                throw error("a metric filter pattern applies to log events, so it comes before stats, sort and limit", at: c.location)
             case .pattern(let e):
                 tableOps.append(.pattern(try compile(e)))
                 enterTable(Compiler.patternColumns)

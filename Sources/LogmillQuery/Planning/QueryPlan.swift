@@ -1,3 +1,4 @@
+import LogmillPatterns
 import LogmillRecords
 import LogmillRegex
 
@@ -10,6 +11,8 @@ enum RowOp {
     case lookup(keys: [CExpr], table: LookupTable, slots: [Int])
     /// Keep records whose `@log` starts with one of `prefixes` or equals one of `exact`.
     case source(prefixes: [[UInt8]], exact: [[UInt8]])
+    /// Keep the events a metric filter matches; bind its value and dimensions to slots.
+    case metricFilter(MetricFilter, value: Int, dimensions: [Int])
 }
 
 /// A step of the table phase, after rows were collected or aggregated.
@@ -92,7 +95,7 @@ public final class QueryPlan {
             case .assign(let items): items.forEach { add($0.expr) }
             case .parse(let e, _, _): add(e)
             case .lookup(let keys, _, _): keys.forEach(add)
-            case .source: break
+            case .source, .metricFilter: break
             }
         }
         switch boundary {
