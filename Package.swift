@@ -56,5 +56,8 @@ let package = Package(
         .testTarget(name: "LogmillGoldenTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillScan", "LogmillSources", "LogmillTestSupport", "LogmillSinks"]),
         // Scheduled runs: windows, checkpoints, the ledger; the binary killed at chosen points.
         .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
+        // The fuzz target: generated and mutated queries, hostile logs and job files through the binary
+        // (CZlib writes the hostile gzip members).
+        .testTarget(name: "LogmillFuzzTests", dependencies: ["logmill", "CZlib", "LogmillTestSupport"]),
     ]
 )

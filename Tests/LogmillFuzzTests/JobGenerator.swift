@@ -1,0 +1,73 @@
+import LogmillTestSupport
+
+/// Job files: random keys and values, sinks with huge, negative or NaN options, schedules such as
+/// `rate(0 minutes)` and `cron(...)` garbage, CRLF line ends. Sources stay inside the job's folder.
+struct JobGenerator {
+    var rng: SeededRandom
+    var queries: QueryGenerator
+
+    init(rng: SeededRandom) {
+        self.rng = rng
+        queries = QueryGenerator(rng: SeededRandom(seed: rng.state ^ 0x5EED))
+    }
+
+    static let schedules = ["rate(5 minutes)", "rate(0 minutes)", "rate(-1 minutes)", "rate(1 minute)", "rate(99999999999999999999 days)",
+                            "rate(1 fortnight)", "rate(", "cron(0 12 * * ? *)", "cron(* * * * * *)", "cron(99 99 99 99 99 99)",
+                            "cron(0/0 * * * ? *)", "cron(L W # ? * *)", "cron(0 0 31 2 ? *)", "cron(0 0 ? * 6#5 *)", "cron()", "cron(((",
+                            "every 5m", "every 0s", "every 1mo", "every -5m", "every 10000y", "every", "at(2026-11-01T00:00:00)"]
+    static let optionValues = ["0", "-1", "NaN", "inf", "1e308", "99999999999999999999", "", "true", "maybe", "0.0000001", "600", "601",
+                               "put", "kv", "ms", "${HOME}", "${NO_SUCH_VARIABLE}", "a:b", "é", "=", "x=y=z"]
+    static let sinkKinds = ["table", "emf", "prometheus", "openmetrics", "pushgateway", "remote-write", "cloudwatch", "otlp", "statsd",
+                            "webhook", "nosuchsink", ""]
+    static let optionNames = ["timeout", "attempts", "max-series", "max-bytes", "batch", "max-datagram", "timestamps", "shape", "header",
+                              "bearer-token", "basic-auth", "job", "method", "gzip", "region", "endpoint", "profile", "service",
+                              "dogstatsd", "prefix", "category", "host", "LABEL", "nosuchoption"]
+
+    mutating func sink() -> String {
+        var words = [rng.pick(Self.sinkKinds)]
+        if rng.chance(70) {
+            words.append(rng.pick(["out/m.prom", "http://127.0.0.1:9/", "https://[::1]:0/x", "127.0.0.1:8125", "ftp://x", "http://", "-",
+                                   "out/../m.prom", "127.0.0.1:99999", ":"]))
+        }
+        for _ in 0..<rng.below(4) { words.append("\(rng.pick(Self.optionNames))=\(rng.pick(Self.optionValues))") }
+        return "sink: " + words.joined(separator: " ")
+    }
+
+    /// A job file's text; its sources name `logs` (the folder the hostile files are in) and globs within it.
+    mutating func job() -> [UInt8] {
+        var lines: [String] = []
+        let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "namespace", "metric", "dimension", "timestamp",
+                    "timestamp-field", "period", "sink", "format", "nosuchkey", "", "#"]
+        if rng.chance(90) { lines.append("name: fuzz") }
+        if rng.chance(80) { lines.append("schedule: " + rng.pick(Self.schedules)) }
+        if rng.chance(90) { lines.append("source: " + rng.pick(["logs", "logs/*", "logs/**", "logs/**/*.gz", "logs/none*", "logs as /g", "logs as"])) }
+        if rng.chance(90) { lines.append("namespace: " + rng.pick(["Fuzz", "AWS/x", "", String(repeating: "n", count: 256), "é/ü"])) }
+        if rng.chance(80) {
+            lines.append("metric: " + rng.pick(["M = n", "M = statistics(@duration) unit Milliseconds", "M = n unit Furlongs", "M = n resolution 7",
+                                                 "M = n default NaN", "M = statistics(", "= n", "M = missing unit Count resolution 1"]))
+        }
+        for _ in 0..<rng.below(6) {
+            let key = rng.pick(keys)
+            switch key {
+            case "sink": lines.append(sink())
+            case "schedule": lines.append("schedule: " + rng.pick(Self.schedules))
+            default: lines.append("\(key): \(rng.pick(Self.optionValues + Self.schedules + ["5m", "2026-11-01T00:00:00Z", "drop", "merge", "n", "@timestamp"]))")
+            }
+        }
+        for _ in 0..<rng.below(3) { lines.append(sink()) }
+        var query: String
+        switch rng.below(4) {
+        case 0: query = "stats count(*) as n by bin(5m)"
+        case 1: query = "filter @type = \"REPORT\" | stats count(*) as n, max(@duration) as d by bin(\(rng.pick(QueryGenerator.periods)))"
+        case 2: query = queries.query()
+        default: query = ""
+        }
+        if rng.chance(95) { lines.append("query:") }
+        lines.append(query)
+        rng.state = rng.state &+ 1
+        if rng.chance(10) { lines.shuffle(using: &rng) }
+        var text = lines.joined(separator: rng.chance(25) ? "\r\n" : "\n")
+        if rng.chance(10) { text = "\u{FEFF}" + text }
+        return Array(text.utf8)
+    }
+}
