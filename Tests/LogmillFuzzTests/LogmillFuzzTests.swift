@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 import LogmillTestSupport
 
 /// Runs the built binary on generated and mutated queries, hostile log files of every format and job
@@ -25,6 +28,9 @@ final class LogmillFuzzTests: XCTestCase {
     struct Case {
         var kind: String
         var files: [String: [UInt8]] = [:]
+        /// Symbolic links (name → target) and FIFOs among the inputs, which a walk cannot read.
+        var links: [String: String] = [:]
+        var fifos: [String] = []
         var args: [String] = []
     }
 
@@ -91,6 +97,10 @@ final class LogmillFuzzTests: XCTestCase {
             let name = "logs/\(i)-\(format)" + (rng.chance(20) ? "/000000.gz" : ".log")
             c.files[name] = logs.file(format)
         }
+        if rng.chance(10) { c.links["logs/dangling.log"] = "nowhere" }
+        if rng.chance(5) { c.links["logs/loop.log"] = "loop.log" }
+        if rng.chance(5) { c.links["logs/up"] = ".." }
+        if rng.chance(5) { c.fifos.append("logs/pipe.log") }
         inputs.append(rng.chance(50) ? "logs" : rng.pick(["logs/*", "logs/**", "logs/**/*.gz", Array(c.files.keys).sorted()[0]]))
         if c.kind == "grammar" || rng.chance(20) { inputs.append(LogmillProcess.root + "/fixtures") }
         // The table `lookup t …` reads (lookups/ in the folder the binary runs in).
@@ -128,7 +138,9 @@ final class LogmillFuzzTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        for (name, target) in c.links { try FileManager.default.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: target) }
+        for name in c.fifos where mkfifo(dir + "/" + name, 0o644) != 0 { throw POSIXError(.EIO) }
     }
 
     static func reproduction(_ c: Case, in dir: String) -> String {

@@ -185,7 +185,7 @@ final class CloudWatchSinkTests: XCTestCase {
             if (try? Data(contentsOf: url.appendingPathComponent("moto-api/"))) != nil { ready = true; break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        guard ready else { throw XCTSkip("private moto_server on port \(port) did not start") }
+        guard ready else { throw XCTSkip("a private moto_server on port \(port) did not start; it needs moto_server on PATH (pip install 'moto[server]', or .ci/peers.sh install_peers)") }
         let keys = try python("""
             import sys, json, boto3, urllib.request
             ep = sys.argv[1]
