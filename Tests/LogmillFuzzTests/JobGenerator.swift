@@ -34,19 +34,25 @@ struct JobGenerator {
     }
 
     /// A job file's text; its sources name `logs` (the folder the hostile files are in) and globs within it.
+    /// Most jobs are valid but for one key (so they get past the parser and run); some are hostile throughout.
     mutating func job() -> [UInt8] {
         var lines: [String] = []
         let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "namespace", "metric", "dimension", "timestamp",
                     "timestamp-field", "period", "sink", "format", "nosuchkey", "", "#"]
-        if rng.chance(90) { lines.append("name: fuzz") }
-        if rng.chance(80) { lines.append("schedule: " + rng.pick(Self.schedules)) }
-        if rng.chance(90) { lines.append("source: " + rng.pick(["logs", "logs/*", "logs/**", "logs/**/*.gz", "logs/none*", "logs as /g", "logs as"])) }
-        if rng.chance(90) { lines.append("namespace: " + rng.pick(["Fuzz", "AWS/x", "", String(repeating: "n", count: 256), "é/ü"])) }
-        if rng.chance(80) {
-            lines.append("metric: " + rng.pick(["M = n", "M = statistics(@duration) unit Milliseconds", "M = n unit Furlongs", "M = n resolution 7",
-                                                 "M = n default NaN", "M = statistics(", "= n", "M = missing unit Count resolution 1"]))
+        let hostileThroughout = rng.chance(20)
+        let damaged = rng.pick(["schedule", "source", "namespace", "metric", "sink", "extra", "none", "none"])
+        func value(_ key: String, _ valid: [String], _ hostile: [String], _ g: inout JobGenerator) -> String {
+            (hostileThroughout ? g.rng.chance(30) : key == damaged) ? g.rng.pick(hostile) : g.rng.pick(valid)
         }
-        for _ in 0..<rng.below(6) {
+        lines.append("name: fuzz")
+        lines.append("schedule: " + value("schedule", ["rate(5 minutes)", "every 5m", "cron(0/5 * * * ? *)", "rate(1 hour)"], Self.schedules, &self))
+        lines.append("source: " + value("source", ["logs", "logs/*", "logs/** as /g"], ["logs/**/*.gz", "logs/none*", "logs as", "logs/*.log as /aws/x y"], &self))
+        lines.append("namespace: " + value("namespace", ["Fuzz", "Fuzz/é"], ["AWS/x", "", String(repeating: "n", count: 256)], &self))
+        lines.append("metric: " + value("metric", ["M = n", "M = n unit Count", "M = statistics(@duration) unit Milliseconds", "M = n unit Count resolution 1"],
+                                        ["M = n unit Furlongs", "M = n resolution 7", "M = n default NaN", "M = statistics(", "= n", "M = missing"], &self))
+        if hostileThroughout || damaged == "sink" { for _ in 0..<(1 + rng.below(3)) { lines.append(sink()) } }
+        else { lines.append("sink: " + rng.pick(["table", "emf", "prometheus out/m.prom", "openmetrics out/m.om", "statsd 127.0.0.1:9", "webhook http://127.0.0.1:9/"])) }
+        for _ in 0..<((hostileThroughout || damaged == "extra") ? 1 + rng.below(5) : 0) {
             let key = rng.pick(keys)
             switch key {
             case "sink": lines.append(sink())
@@ -54,18 +60,17 @@ struct JobGenerator {
             default: lines.append("\(key): \(rng.pick(Self.optionValues + Self.schedules + ["5m", "2026-11-01T00:00:00Z", "drop", "merge", "n", "@timestamp"]))")
             }
         }
-        for _ in 0..<rng.below(3) { lines.append(sink()) }
         var query: String
-        switch rng.below(4) {
+        switch hostileThroughout ? rng.below(4) : rng.below(2) {
         case 0: query = "stats count(*) as n by bin(5m)"
-        case 1: query = "filter @type = \"REPORT\" | stats count(*) as n, max(@duration) as d by bin(\(rng.pick(QueryGenerator.periods)))"
+        case 1: query = "filter @type = \"REPORT\" | stats count(*) as n, max(@duration) as d by bin(\(rng.chance(80) ? "5m" : rng.pick(QueryGenerator.periods)))"
         case 2: query = queries.query()
         default: query = ""
         }
-        if rng.chance(95) { lines.append("query:") }
+        if !hostileThroughout || rng.chance(90) { lines.append("query:") }
         lines.append(query)
         rng.state = rng.state &+ 1
-        if rng.chance(10) { lines.shuffle(using: &rng) }
+        if hostileThroughout && rng.chance(30) { lines.shuffle(using: &rng) }
         var text = lines.joined(separator: rng.chance(25) ? "\r\n" : "\n")
         if rng.chance(10) { text = "\u{FEFF}" + text }
         return Array(text.utf8)
