@@ -35,12 +35,13 @@ struct JobGenerator {
 
     /// A job file's text; its sources name `logs` (the folder the hostile files are in) and globs within it.
     /// Most jobs are valid but for one key (so they get past the parser and run); some are hostile throughout.
-    mutating func job() -> [UInt8] {
+    /// `offline`: only sinks that write files or print (for runs that deliver).
+    mutating func job(offline: Bool = false) -> [UInt8] {
         var lines: [String] = []
         let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "namespace", "metric", "dimension", "timestamp",
                     "timestamp-field", "period", "sink", "format", "nosuchkey", "", "#"]
-        let hostileThroughout = rng.chance(20)
-        let damaged = rng.pick(["schedule", "source", "namespace", "metric", "sink", "extra", "none", "none"])
+        let hostileThroughout = !offline && rng.chance(20)
+        let damaged = rng.pick(["schedule", "source", "namespace", "metric", offline ? "none" : "sink", offline ? "none" : "extra", "none", "none"])
         func value(_ key: String, _ valid: [String], _ hostile: [String], _ g: inout JobGenerator) -> String {
             (hostileThroughout ? g.rng.chance(30) : key == damaged) ? g.rng.pick(hostile) : g.rng.pick(valid)
         }
@@ -51,7 +52,10 @@ struct JobGenerator {
         lines.append("metric: " + value("metric", ["M = n", "M = n unit Count", "M = statistics(@duration) unit Milliseconds", "M = n unit Count resolution 1"],
                                         ["M = n unit Furlongs", "M = n resolution 7", "M = n default NaN", "M = statistics(", "= n", "M = missing"], &self))
         if hostileThroughout || damaged == "sink" { for _ in 0..<(1 + rng.below(3)) { lines.append(sink()) } }
+        else if offline { lines.append("sink: " + rng.pick(["table", "emf out/m.emf", "prometheus out/m.prom", "openmetrics out/m.om"])) }
         else { lines.append("sink: " + rng.pick(["table", "emf", "prometheus out/m.prom", "openmetrics out/m.om", "statsd 127.0.0.1:9", "webhook http://127.0.0.1:9/"])) }
+        if offline && rng.chance(50) { lines.append("late: " + rng.pick(["drop", "merge"])) }
+        if offline && rng.chance(50) { lines.append("start: " + rng.pick(["2026-11-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])) }
         for _ in 0..<((hostileThroughout || damaged == "extra") ? 1 + rng.below(5) : 0) {
             let key = rng.pick(keys)
             switch key {

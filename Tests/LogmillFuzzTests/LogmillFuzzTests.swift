@@ -31,12 +31,16 @@ final class LogmillFuzzTests: XCTestCase {
         /// Symbolic links (name → target) and FIFOs among the inputs, which a walk cannot read.
         var links: [String: String] = [:]
         var fifos: [String] = []
+        /// Commands run after `args` in the same folder (scheduled runs one after another).
+        var then: [[String]] = []
+        /// Whether to damage the job state the first command wrote before the next runs.
+        var damageState = false
         var args: [String] = []
     }
 
     /// Crashes (SWIFT_BACKTRACE off: no symbolication on the way down) are reported by their signal.
     static let environment = ["SWIFT_BACKTRACE": "enable=no"]
-    static let kinds = ["grammar", "mutated", "logs", "validate", "run"]
+    static let kinds = ["grammar", "mutated", "logs", "validate", "run", "state"]
 
     func testFuzzBudget() throws {
         let settings = Settings(ProcessInfo.processInfo.environment)
@@ -53,7 +57,7 @@ final class LogmillFuzzTests: XCTestCase {
             let c = Self.generate(&rng)
             let dir = work.path + "/\(iteration)"
             try Self.write(c, in: dir)
-            let out = try LogmillProcess.run(c.args, cwd: dir, environment: Self.environment, limits: settings.limits)
+            let out = try Self.run(c, in: dir, limits: settings.limits)
             peak = max(peak, out.peakMemoryKB)
             perKind[c.kind, default: 0] += 1
             if let problem = Self.problem(out) {
@@ -62,7 +66,7 @@ final class LogmillFuzzTests: XCTestCase {
                 try? FileManager.default.createDirectory(atPath: failures, withIntermediateDirectories: true)
                 try FileManager.default.moveItem(atPath: dir, toPath: saved)
                 var note = ""
-                if out.signal != nil, let smaller = Self.minimize(c, problem: problem, limits: settings.limits, in: saved + "-min") {
+                if out.signal != nil, let smaller = Self.minimize(c, limits: settings.limits, in: saved + "-min", while: { Self.problem($0) == problem }) {
                     note = "\nminimized: " + Self.reproduction(smaller, in: saved + "-min")
                 }
                 XCTFail("fuzz: \(problem) (seed \(settings.seed), iteration \(iteration), \(c.kind)); input saved in \(saved)\n"
@@ -77,6 +81,38 @@ final class LogmillFuzzTests: XCTestCase {
         print("fuzz: \(iteration) runs \(perKind.sorted { $0.key < $1.key }), exit statuses \(statuses.sorted { $0.key < $1.key }), "
               + "\(failed) failed, peak memory \(peak / 1024) MB")
         XCTAssertGreaterThan(iteration, 0)
+    }
+
+    /// Runs a case's commands in its folder (job state in `state/` there), stopping at the first that
+    /// fails; the state is damaged between commands when the case says so.
+    static func run(_ c: Case, in dir: String, limits: LogmillProcess.Limits) throws -> LogmillProcess.Output {
+        var env = environment
+        env["LOGMILL_STATE_DIR"] = dir + "/state"
+        var out = try LogmillProcess.run(c.args, cwd: dir, environment: env, limits: limits)
+        var rng = SeededRandom(seed: UInt64(c.args.count) &+ UInt64(c.files.count))
+        for next in c.then where problem(out) == nil {
+            if c.damageState { damageStateFiles(in: dir + "/state", &rng) }
+            out = try LogmillProcess.run(next, cwd: dir, environment: env, limits: limits)
+        }
+        return out
+    }
+
+    /// Truncates a state file, flips a byte in it, or writes garbage or a huge number into it.
+    static func damageStateFiles(in dir: String, _ rng: inout SeededRandom) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".json") {
+            let path = dir + "/" + name
+            guard var bytes = FileManager.default.contents(atPath: path).map(Array.init), !bytes.isEmpty else { continue }
+            switch rng.below(4) {
+            case 0: bytes.removeSubrange(rng.below(bytes.count)...)
+            case 1: bytes[rng.below(bytes.count)] = UInt8(truncatingIfNeeded: rng.next())
+            case 2:
+                let text = String(decoding: bytes, as: UTF8.self)
+                bytes = Array(text.replacingOccurrences(of: #"[0-9]+"#, with: rng.pick(["-1", "99999999999999999999", "1e308", "0"]),
+                                                        options: .regularExpression).utf8)
+            default: bytes = Array(rng.pick(["", "{}", "[]", "null", "{\"version\":99}"]).utf8)
+            }
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        }
     }
 
     /// What makes a run a failure, or nil.
@@ -107,6 +143,15 @@ final class LogmillFuzzTests: XCTestCase {
         if rng.chance(50) { c.files["lookups/t.csv"] = logs.lookupTable() }
         var queries = QueryGenerator(rng: SeededRandom(seed: rng.next()))
         switch c.kind {
+        case "state":
+            var jobs = JobGenerator(rng: SeededRandom(seed: rng.next()))
+            c.files["fuzz.job"] = jobs.job(offline: true)
+            let nows = ["2026-11-01T00:10:00Z", "2026-11-01T01:00:00Z", "2026-11-01T00:05:00Z", "2026-11-03T00:00:00Z", "9999-12-31T23:59:59Z"]
+            c.args = ["run", "--now", rng.pick(nows), "fuzz.job"]
+            c.then = [["run", "--now", rng.pick(nows), "fuzz.job"], ["state", "show", "fuzz.job"]]
+            if rng.chance(30) { c.then.insert(["run", "--now", rng.pick(nows), "--from", "2026-11-01T00:00Z", "--to", "2026-11-01T00:30Z", "fuzz.job"], at: 1) }
+            c.damageState = rng.chance(50)
+            return c
         case "validate", "run":
             var jobs = JobGenerator(rng: SeededRandom(seed: rng.next()))
             c.files["fuzz.job"] = jobs.job()
@@ -145,19 +190,20 @@ final class LogmillFuzzTests: XCTestCase {
 
     static func reproduction(_ c: Case, in dir: String) -> String {
         let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        return "cd \(quote(dir)) && \(quote(LogmillProcess.binary)) " + c.args.map(quote).joined(separator: " ")
+        let commands = ([c.args] + c.then).map { "LOGMILL_STATE_DIR=state " + quote(LogmillProcess.binary) + " " + $0.map(quote).joined(separator: " ") }
+        return "cd \(quote(dir)) && " + commands.joined(separator: c.damageState ? " ; (damage state/*.json) ; " : " ; ")
     }
 
-    /// Removes chunks of each file while the run still fails the same way; at most a minute. The
-    /// smaller case is written to `dir`.
-    static func minimize(_ c: Case, problem: String, limits: LogmillProcess.Limits, in dir: String) -> Case? {
+    /// Removes chunks of each file while the run still fails the same way (`fails` holds); at most a
+    /// minute. The smaller case is written to `dir`.
+    static func minimize(_ c: Case, limits: LogmillProcess.Limits, in dir: String, while stillFails: (LogmillProcess.Output) -> Bool) -> Case? {
         let deadline = Date().addingTimeInterval(60)
         var best = c
         func fails(_ candidate: Case) -> Bool {
             try? FileManager.default.removeItem(atPath: dir)
             guard (try? write(candidate, in: dir)) != nil,
-                  let out = try? LogmillProcess.run(candidate.args, cwd: dir, environment: environment, limits: limits) else { return false }
-            return Self.problem(out) == problem
+                  let out = try? run(candidate, in: dir, limits: limits) else { return false }
+            return stillFails(out)
         }
         for name in best.files.keys.sorted() {
             var chunk = max(1, (best.files[name]?.count ?? 0) / 2)
@@ -174,5 +220,19 @@ final class LogmillFuzzTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
         guard (try? write(best, in: dir)) != nil else { return nil }
         return best
+    }
+
+    /// The minimizer keeps what the failure needs: here a query error that names one command.
+    func testMinimizerKeepsOnlyWhatTheFailureNeeds() throws {
+        let work = TemporaryDirectory(prefix: "logmill-fuzz-min")
+        defer { work.cleanup() }
+        var c = Case(kind: "grammar")
+        c.files["query.insights"] = Array("fields @message | filter strlen(@message) > 2 | nosuchcommand x | limit 5".utf8)
+        c.files["logs/a.log"] = Array("2026-11-01T00:00:00Z hello\n".utf8)
+        c.args = ["query", "-f", "query.insights", "logs"]
+        let smaller = try XCTUnwrap(Self.minimize(c, limits: .init(seconds: 30, memoryKB: 1 << 20), in: work.path + "/min",
+                                                  while: { $0.status == 2 && $0.stderr.contains("nosuchcommand") }))
+        XCTAssertEqual(String(decoding: smaller.files["query.insights"]!, as: UTF8.self), "nosuchcommand")
+        XCTAssertEqual(smaller.files["logs/a.log"], [])
     }
 }
