@@ -41,6 +41,12 @@ final class LogmillFuzzTests: XCTestCase {
     /// Crashes (SWIFT_BACKTRACE off: no symbolication on the way down) are reported by their signal.
     static let environment = ["SWIFT_BACKTRACE": "enable=no"]
     static let kinds = ["grammar", "mutated", "logs", "validate", "run", "state"]
+    /// Valid queries to mutate besides generated ones: the golden cases' (Tests/golden/*/query.insights).
+    static let goldenQueries: [String] = {
+        let dir = LogmillProcess.root + "/Tests/golden"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+            .compactMap { try? String(contentsOfFile: dir + "/" + $0 + "/query.insights", encoding: .utf8) }
+    }()
 
     func testFuzzBudget() throws {
         let settings = Settings(ProcessInfo.processInfo.environment)
@@ -159,7 +165,7 @@ final class LogmillFuzzTests: XCTestCase {
                 : ["run", "--dry-run"] + rng.pick([["--now", "2026-11-01T01:00:00Z"], ["--from", "2026-11-01T00:00Z", "--to", "2026-11-01T01:00Z"],
                                                    ["--now", "9999-12-31T23:59:59Z"], ["--from", "0000-01-01", "--to", "9999-12-31"]]) + ["fuzz.job"]
             return c
-        case "mutated": c.files["query.insights"] = queries.mutate(queries.query())
+        case "mutated": c.files["query.insights"] = queries.mutate(rng.chance(50) || goldenQueries.isEmpty ? queries.query() : rng.pick(goldenQueries))
         case "logs": c.files["query.insights"] = Array(rng.pick(["stats count(*) by bin(5m)", "fields @timestamp, @message", "filter @message like /ERROR/",
                                                                   "stats max(@duration), sum(bytes), count_distinct(@requestId) by @log",
                                                                   "sort @timestamp asc | limit 3", "pattern @message", "dedup @message"]).utf8)
