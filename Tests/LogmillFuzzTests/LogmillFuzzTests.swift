@@ -69,13 +69,15 @@ final class LogmillFuzzTests: XCTestCase {
             if let problem = Self.problem(out) {
                 failed += 1
                 let saved = failures + "/case-\(iteration)"
+                // The inputs as generated, and beside them the folder as the failing run left it (its job state).
                 try? FileManager.default.createDirectory(atPath: failures, withIntermediateDirectories: true)
-                try FileManager.default.moveItem(atPath: dir, toPath: saved)
+                try FileManager.default.moveItem(atPath: dir, toPath: saved + "-after")
+                try Self.write(c, in: saved)
                 var note = ""
                 if out.signal != nil, let smaller = Self.minimize(c, limits: settings.limits, in: saved + "-min", while: { Self.problem($0) == problem }) {
                     note = "\nminimized: " + Self.reproduction(smaller, in: saved + "-min")
                 }
-                XCTFail("fuzz: \(problem) (seed \(settings.seed), iteration \(iteration), \(c.kind)); input saved in \(saved)\n"
+                XCTFail("fuzz: \(problem) (seed \(settings.seed), iteration \(iteration), \(c.kind)); input saved in \(saved) (as the run left it: \(saved)-after)\n"
                         + "reproduce: " + Self.reproduction(c, in: saved) + note + "\nstderr: " + String(out.stderr.suffix(2_000)))
             } else {
                 if verbose { print("fuzz: \(iteration) \(c.kind) exit \(out.status): \(out.stderr.split(separator: "\n").first ?? "")") }

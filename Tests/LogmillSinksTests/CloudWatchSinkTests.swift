@@ -13,7 +13,7 @@ final class CloudWatchSinkTests: XCTestCase {
 
     func motoURL() throws -> URL {
         guard let s = ProcessInfo.processInfo.environment["LOGMILL_TEST_MOTO"], !s.isEmpty, let u = URL(string: s) else {
-            throw XCTSkip("moto tests need LOGMILL_TEST_MOTO=http://127.0.0.1:15111 (moto_server); LOGMILL_TEST_MOTO not set; .ci/run starts moto")
+            throw XCTSkip("moto tests need LOGMILL_TEST_MOTO=http://127.0.0.1:15111 (moto_server); LOGMILL_TEST_MOTO not set; .ci/run starts moto, or locally: source .ci/peers.sh && install_peers && start_peers (README, Set up)")
         }
         return u
     }

@@ -801,7 +801,7 @@ final class PrometheusFaultTests: XCTestCase {
 final class PrometheusPeerTests: XCTestCase {
     func peer(_ variable: String) throws -> String {
         guard var url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
-            throw XCTSkip("\(variable) not set; .ci/run starts Prometheus and the Pushgateway")
+            throw XCTSkip("\(variable) not set; .ci/run starts Prometheus and the Pushgateway, or locally: source .ci/peers.sh && install_peers && start_peers (README, Set up)")
         }
         while url.hasSuffix("/") { url.removeLast() }
         return url
