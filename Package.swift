@@ -61,5 +61,8 @@ let package = Package(
         .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
         // The daemon: the scheduler on a manual clock, reloads, the HTTP endpoints, memory over many cycles, status.
         .testTarget(name: "LogmillDaemonTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
+        // The fuzz target: generated and mutated queries, hostile logs and job files through the binary
+        // (CZlib writes the hostile gzip members).
+        .testTarget(name: "LogmillFuzzTests", dependencies: ["logmill", "CZlib", "LogmillTestSupport"]),
     ]
 )

@@ -29,6 +29,8 @@ extension SinkRedelivery {
 ///    again, and applies the job's `in-doubt` policy to sinks that add.
 /// 5. A window is finished, and forgotten, when every sink acknowledged it.
 public struct JobCycle {
+    /// The most windows one run emits; more that are due wait for the next runs (with a note).
+    public static let maxWindowsPerRun = 10_000
     public var store: StateStore
     public var options: QueryOptions
     public var output: any TextOutput
@@ -182,6 +184,13 @@ public struct JobCycle {
         while s < dueEnd {
             let e = period.next(after: s)
             if e > dueEnd { break }
+            // A start far in the past (or a job left alone for years) would make millions of windows
+            // at once: emit the first ones now and say so; the next runs go on from there.
+            if report.windows.count == JobCycle.maxWindowsPerRun {
+                report.notes.append("the windows from \(CivilCalendar.iso(s)) to \(CivilCalendar.iso(period.floor(dueEnd))) are due too; "
+                                    + "a run emits at most \(JobCycle.maxWindowsPerRun), so the next runs emit them (or give the job a later 'start:')")
+                break
+            }
             if open[s] == nil {
                 open[s] = OpenWindow(start: s, end: e, partial: Data(engine.emptyPartial().encoded()).base64EncodedString(), emitted: false, sinks: [])
             }

@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// Local files: paths, directories (read recursively) and globs with `*`, `?`, `[...]` and `**`.
-/// Each file is listed once, however many patterns or links reach it (by device and inode).
+/// Each file is listed once, however many patterns or links reach it (by device and inode). What a
+/// directory walk or glob cannot read is listed too, as `unreadable`: reading it reports why.
 public struct FileSource: ObjectSource {
     public let patterns: [String]
     /// Labels every listed object gets (e.g. `@log` from `source: … as GROUP`).
@@ -25,7 +26,9 @@ public struct FileSource: ObjectSource {
             guard seen.insert(id).inserted else { continue }
             var labels = self.labels
             if labels[SourceLabel.logStream] == nil, let stream = FileSource.streamFromPath(file.path) { labels[SourceLabel.logStream] = stream }
-            out.append(SourceObject(name: file.path, locator: file.path, size: file.size, identity: id, labels: labels, source: self))
+            var object = SourceObject(name: file.path, locator: file.path, size: file.size, identity: id, labels: labels, source: self)
+            object.unreadable = file.problem
+            out.append(object)
         }
         return out
     }

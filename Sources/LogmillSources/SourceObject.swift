@@ -23,6 +23,9 @@ public struct SourceObject: Sendable {
     /// Whether the object is complete as it is: when false, a last line without its newline is left
     /// for a later read (a file still being written), and the scan reports where it stopped.
     public var isSettled = true
+    /// Why it cannot be read, when listing found that out (a directory that cannot be listed, a link
+    /// to nothing): opening it throws this, so the scan reports it with the inputs it could not read.
+    public var unreadable: String?
 
     public init(name: String, locator: String, size: Int?, identity: ObjectIdentity, labels: [String: String] = [:], source: any ObjectSource) {
         self.name = name
@@ -37,7 +40,10 @@ public struct SourceObject: Sendable {
     public var isSeekable: Bool { source.canReadRanges && size != nil }
 
     /// Opens its raw bytes (before decompression), optionally only `range`.
-    public func open(range: Range<Int>? = nil) throws -> ByteStream { try source.open(self, range: range) }
+    public func open(range: Range<Int>? = nil) throws -> ByteStream {
+        if let unreadable { throw SourceError(path: name, message: unreadable) }
+        return try source.open(self, range: range)
+    }
 }
 
 /// Label names every source uses for the fields its records get.

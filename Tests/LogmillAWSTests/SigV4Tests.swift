@@ -182,7 +182,7 @@ final class SigV4Tests: XCTestCase {
 
     /// The same PutMetricData request signed here and by botocore's SigV4Auth must carry the same Authorization.
     func testAgainstBotocore() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/env") else { throw XCTSkip("no /usr/bin/env") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/env") else { throw XCTSkip("no /usr/bin/env to start python3 with botocore; this check needs a POSIX system with python3 and botocore (pip install botocore)") }
         let body = "Action=PutMetricData&Version=2010-08-01&Namespace=Logmill%2FTest" +
             "&MetricData.member.1.MetricName=Request%20Latency&MetricData.member.1.Dimensions.member.1.Name=Path" +
             "&MetricData.member.1.Dimensions.member.1.Value=%2Fapi%2Fv1%3Fq%3D%C3%A9%20x&MetricData.member.1.Timestamp=2026-01-15T10%3A00%3A00Z" +
@@ -232,7 +232,7 @@ final class SigV4Tests: XCTestCase {
         p.waitUntilExit()
         if p.terminationStatus != 0 {
             let e = String(decoding: errData, as: UTF8.self)
-            if e.contains("No module named") { throw XCTSkip("botocore is not installed: \(e)") }
+            if e.contains("No module named") { throw XCTSkip("python3 lacks botocore (pip install botocore, or .ci/peers.sh install_peers, which installs it with moto): \(e)") }
             XCTFail("python3 failed: \(e)")
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -158,7 +158,7 @@ final class CLITests: XCTestCase {
     func testConformanceCases() throws {
         let shared = CLITests.root + "/../shared/conformance"
         guard FileManager.default.fileExists(atPath: shared + "/run.py") else {
-            throw XCTSkip("../shared/conformance is absent; skipping the Insights conformance cases")
+            throw XCTSkip("../shared/conformance (the shared folder next to this checkout) is absent; put the shared folder beside the repository to run the Insights conformance cases")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -106,7 +106,7 @@ final class GoldenTests: XCTestCase {
         r.standardOutput = handle
         try r.run()
         r.waitUntilExit()
-        guard r.terminationStatus == 0 else { throw XCTSkip("gzip failed on \(source)") }
+        guard r.terminationStatus == 0 else { throw XCTSkip("gzip (run through /usr/bin/env) failed on \(source); install gzip (apt-get install gzip) to check the gzip inputs") }
     }
 
     /// Paths the output shows absolutely (sink files) are written relative to the folder the command ran in.
@@ -252,7 +252,7 @@ final class GoldenTests: XCTestCase {
     func testCorpusMatchesGeneratorAndIndependentRecount() throws {
         for flag in ["--check", "--verify"] {
             let r = try Self.run("/usr/bin/env", ["python3", GoldenTests.corpus + "/generate.py", flag], cwd: GoldenTests.root)
-            if r.status == 127 { throw XCTSkip("python3 is not available: \(r.stderr)") }
+            if r.status == 127 { throw XCTSkip("python3 is not on PATH (apt-get install python3) to run Tests/golden/generate.py: \(r.stderr)") }
             XCTAssertEqual(r.status, 0, "generate.py \(flag):\n\(r.stdout)\(r.stderr)")
         }
     }

@@ -65,6 +65,27 @@ final class ScheduledRunTests: XCTestCase {
         XCTAssertEqual(LogScenario.emfDatums(tmp.path + "/out/a.emf"), scenario.expected(through: late.windows.last!.end))
     }
 
+    /// Found by the fuzz target (LogmillFuzzTests, seed 1): `start: 0001-01-01T00:00:00Z` with a
+    /// 5-minute schedule made the first run build 213 million windows at once, past 512 MB of memory.
+    /// A run emits at most `maxWindowsPerRun`, says what else is due, and the next run goes on.
+    func testAStartFarInThePastIsCaughtUpInBoundedRuns() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-ancient-start")
+        defer { tmp.cleanup() }
+        try FileManager.default.createDirectory(atPath: tmp.path + "/logs", withIntermediateDirectories: true)
+        try "2026-11-01T00:00:00Z x\n".write(toFile: tmp.path + "/logs/a.log", atomically: true, encoding: .utf8)
+        try "name: j\nschedule: rate(5 minutes)\nsource: logs\nnamespace: N\nmetric: M = n\nstart: 0001-01-01T00:00:00Z\nquery:\nstats count(*) as n by bin(5m)\n"
+            .write(toFile: tmp.path + "/j.job", atomically: true, encoding: .utf8)
+        let job = try JobFile.load(tmp.path + "/j.job")
+        let clock = ManualClock(milliseconds: 1_793_491_800_000)  // 2026-11-01T00:10:00Z
+        let first = try cycle(tmp.path, clock: clock).run(job)
+        XCTAssertEqual(first.windows.count, JobCycle.maxWindowsPerRun)
+        XCTAssertEqual(first.windows.first?.start, -62_135_596_800_000, "from 0001-01-01")
+        XCTAssertTrue(first.notes.contains { $0.contains("are due too; a run emits at most 10000") }, "\(first.notes)")
+        let second = try cycle(tmp.path, clock: clock).run(job)
+        XCTAssertEqual(second.windows.count, JobCycle.maxWindowsPerRun)
+        XCTAssertEqual(second.windows.first?.start, first.windows.last?.end, "the next run goes on where the first stopped")
+    }
+
     func testLateLinesAreCountedOrMergedNeverLost() throws {
         for policy in ["drop", "merge"] {
             let tmp = TemporaryDirectory(prefix: "logmill-late")

@@ -13,7 +13,7 @@ final class CorpusTests: XCTestCase {
     func files(_ folder: String) throws -> [String] {
         let dir = CorpusTests.corpus + "/" + folder
         guard FileManager.default.fileExists(atPath: dir) else {
-            throw XCTSkip("../shared/corpus is absent; skipping the real-log corpus tests")
+            throw XCTSkip("the real-log corpus ../shared/corpus (the shared folder next to this checkout) is absent; put the shared folder beside the repository to run these")
         }
         return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { dir + "/" + $0 }
     }

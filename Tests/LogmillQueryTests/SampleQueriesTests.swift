@@ -11,7 +11,7 @@ final class SampleQueriesTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let samples = root.deletingLastPathComponent().appendingPathComponent("shared/reference/sample-queries.md").path
         guard let text = try? String(contentsOfFile: samples, encoding: .utf8) else {
-            throw XCTSkip("../shared/reference/sample-queries.md is absent; skipping the sample queries")
+            throw XCTSkip("../shared/reference/sample-queries.md (the shared folder next to this checkout) is absent; put the shared folder beside the repository to run the sample queries")
         }
         // `**A1 [T1]** … ```query``` `
         let pattern = try NSRegularExpression(pattern: #"\*\*([A-Z]+[0-9]+) \[(T[123])\]\*\*.*?```\n(.*?)```"#, options: [.dotMatchesLineSeparators])

@@ -153,7 +153,7 @@ with open(sys.argv[2], "w") as f:
     func testAgainstPythonRe() throws {
         guard let python = findPython() else {
             print("DifferentialTests: python3 not found on PATH; skipping differential test against Python re")
-            throw XCTSkip("python3 not found")
+            throw XCTSkip("python3 not found on PATH; install it (apt-get install python3) to compare the engine with Python's re")
         }
         let long = ProcessInfo.processInfo.environment["LOGMILL_REGEX_LONG"] == "1"
         let caseCount = long ? 60_000 : 3_000

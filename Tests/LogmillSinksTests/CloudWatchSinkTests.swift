@@ -13,7 +13,7 @@ final class CloudWatchSinkTests: XCTestCase {
 
     func motoURL() throws -> URL {
         guard let s = ProcessInfo.processInfo.environment["LOGMILL_TEST_MOTO"], !s.isEmpty, let u = URL(string: s) else {
-            throw XCTSkip("moto tests need LOGMILL_TEST_MOTO=http://127.0.0.1:15111 (moto_server); LOGMILL_TEST_MOTO not set; .ci/run starts moto")
+            throw XCTSkip("moto tests need LOGMILL_TEST_MOTO=http://127.0.0.1:15111 (moto_server); LOGMILL_TEST_MOTO not set; .ci/run starts moto, or locally: source .ci/peers.sh && install_peers && start_peers (README, Set up)")
         }
         return u
     }
@@ -185,7 +185,7 @@ final class CloudWatchSinkTests: XCTestCase {
             if (try? Data(contentsOf: url.appendingPathComponent("moto-api/"))) != nil { ready = true; break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        guard ready else { throw XCTSkip("private moto_server on port \(port) did not start") }
+        guard ready else { throw XCTSkip("a private moto_server on port \(port) did not start; it needs moto_server on PATH (pip install 'moto[server]', or .ci/peers.sh install_peers)") }
         let keys = try python("""
             import sys, json, boto3, urllib.request
             ep = sys.argv[1]

@@ -51,7 +51,7 @@ final class FileSinkWriteTests: XCTestCase {
     }
 
     func testEMFToAFullDeviceFails() throws {
-        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full (a Linux device) to make a write fail as on a full disk") }
         let outcome = EMFSink(path: "/dev/full").send(Self.datums)
         let reason = failure(outcome)
         XCTAssertTrue(reason.contains("/dev/full"), reason)

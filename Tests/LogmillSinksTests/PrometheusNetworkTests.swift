@@ -172,7 +172,7 @@ private final class StubHTTPServer: @unchecked Sendable {
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(sock, 16) == 0 else { close(sock); throw XCTSkip("cannot listen on 127.0.0.1") }
+        guard bound == 0, listen(sock, 16) == 0 else { close(sock); throw XCTSkip("cannot listen on 127.0.0.1; this test needs a loopback interface") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
         fd = sock
@@ -442,7 +442,7 @@ final class PrometheusSnappyTests: XCTestCase {
     /// Cross-check with cramjam (Rust snap) when python3 has it: `pip download cramjam` / `pip install cramjam`.
     func testAgreesWithCramjamWhenAvailable() throws {
         guard let python = findExecutable("python3"), (try? runProcess(python, ["-c", "import cramjam"]))?.status == 0 else {
-            throw XCTSkip("python3 with cramjam not available; the strict decoder above checks format validity")
+            throw XCTSkip("python3 with cramjam not available (pip install cramjam); the strict decoder above checks format validity")
         }
         var text = ""
         for i in 0..<5000 { text += "series_\(i % 50){job=\"logmill\",instance=\"\(i % 7)\"} \(i)\n" }
@@ -801,7 +801,7 @@ final class PrometheusFaultTests: XCTestCase {
 final class PrometheusPeerTests: XCTestCase {
     func peer(_ variable: String) throws -> String {
         guard var url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
-            throw XCTSkip("\(variable) not set; .ci/run starts Prometheus and the Pushgateway")
+            throw XCTSkip("\(variable) not set; .ci/run starts Prometheus and the Pushgateway, or locally: source .ci/peers.sh && install_peers && start_peers (README, Set up)")
         }
         while url.hasSuffix("/") { url.removeLast() }
         return url
