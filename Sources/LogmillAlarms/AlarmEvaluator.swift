@@ -91,6 +91,10 @@ extension AlarmRule {
             if realNotBreaching > 0 { return AlarmDecision(state: .ok, rule: .threshold, used: used, filled: 0) }
             // Only breaching points, fewer than M: the premature-alarm rule. Everything newer than the
             // oldest breaching point is breaching or missing here, since no real point is non-breaching.
+            // The user guide's prose would also fire it past an older non-breaching point; its own table
+            // (B, `0 - X - -` → OK) and so the service do not (protocols.md 16.4): a real non-breaching
+            // point returned OK above. "Not old enough" keeps the state (the guide: "does not go to
+            // ALARM immediately"), which table A's `- - - X -` row under ignore agrees with.
             let oldestSlot = (present.last?.offset ?? 0) + 1
             let alarm = oldestSlot >= m && treatment == .missing
             return AlarmDecision(state: alarm ? .alarm : nil, rule: .premature, used: used, filled: 0)

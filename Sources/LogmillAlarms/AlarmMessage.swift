@@ -1,3 +1,4 @@
+import Foundation
 import LogmillTime
 
 /// A log line shown with a notification (logmill's own addition; Log Based Alarms carry up to 50).
@@ -10,7 +11,10 @@ public struct AlarmSampleLine: Sendable, Hashable {
 
 /// The CloudWatch alarm message published to SNS (protocols.md 5.4), with logmill's `SampleLines`
 /// and `Datapoints` after the service's fields. Keys are written in the order of the service's
-/// messages, so the bytes are stable.
+/// messages, so the bytes are stable. Left out: `AlarmArn`, `AlarmConfigurationUpdatedTimestamp` and
+/// the three action lists, which name AWS resources logmill does not have; receivers must accept
+/// their absence anyway (older alarms lack them, 5.4). `StateChangeTime` is the end of the window
+/// whose evaluation changed the state (the service's is a moment in the minute after it).
 public struct AlarmMessage: Sendable, Hashable {
     public var rule: AlarmRule
     public var transition: AlarmTransition
@@ -67,6 +71,7 @@ public struct AlarmMessage: Sendable, Hashable {
                 w.key("ComparisonOperator"); w.string(rule.comparison.serviceName)
                 w.key("Threshold"); w.number(rule.threshold)
                 w.key("TreatMissingData"); w.string(rule.treatMissingData.rawValue)
+                // Only percentile alarms have it; the service writes "" for the others.
                 w.key("EvaluateLowSampleCountPercentile"); w.string("")
             }
             w.key("SampleLines"); w.array(sampleLines) { s in
@@ -116,24 +121,15 @@ final class OrderedJSON {
     func raw(_ s: String) { separate(); text += s; needsComma = true }
 
     private func separate() { if needsComma { text += "," } }
+    /// Strings through Foundation's encoder (notifications are rare; this keeps one escaper per
+    /// dependency set — LogmillQuery's `ResultWriter.jsonString` is out of this target's reach).
     private func appendString(_ s: String) {
-        text += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(u)
-                }
-            }
-        }
-        text += "\""
+        text += String(decoding: (try? OrderedJSON.encoder.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
 }
