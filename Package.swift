@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "LogmillAWS", dependencies: ["LogmillDigest", "LogmillTime"]),
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
+        // Alarms: rules, the M-of-N missing-data evaluation, the state tracker, the SNS message (pure, no I/O).
+        .target(name: "LogmillAlarms", dependencies: ["LogmillTime"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
         // The thin command-line front end.
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "LogmillTimeTests", dependencies: ["LogmillTime", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillAlarmsTests", dependencies: ["LogmillAlarms", "LogmillTime"]),
         .testTarget(name: "LogmillPatternsTests", dependencies: ["LogmillPatterns"], exclude: ["corpus.txt"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest", "LogmillTestSupport"]),
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
