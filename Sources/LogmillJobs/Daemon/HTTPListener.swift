@@ -1,4 +1,5 @@
 import Foundation
+import LogmillTime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,10 +53,13 @@ public final class HTTPListener: @unchecked Sendable {
     private var stopped = false
     private var started = false
     private let finished = DispatchSemaphore(value: 0)
+    /// Waits through it when the process is out of file descriptors.
+    private let clock: any Clock
 
     /// Binds `address` (`HOST:PORT`, `:PORT` or `PORT`; host 127.0.0.1 by default, `localhost` is
     /// 127.0.0.1, port 0 lets the kernel choose) and listens. `start()` begins accepting.
-    public init(address: String, handler: @escaping @Sendable (Request) -> Response) throws {
+    public init(address: String, clock: any Clock = SystemClock(), handler: @escaping @Sendable (Request) -> Response) throws {
+        self.clock = clock
         var host = "127.0.0.1"
         var portText = address
         if let colon = address.lastIndex(of: ":") {
@@ -98,7 +102,7 @@ public final class HTTPListener: @unchecked Sendable {
                     slots.signal()
                     if errno == EINTR || errno == ECONNABORTED { continue }
                     if lock.withLock({ stopped }) { break }
-                    if errno == EMFILE || errno == ENFILE { usleep(10_000); continue }
+                    if errno == EMFILE || errno == ENFILE { clock.sleep(seconds: 0.01); continue }
                     break
                 }
                 _ = fcntl(c, F_SETFD, FD_CLOEXEC)
