@@ -179,7 +179,7 @@ public struct JobCycle {
         state.lateMerged += report.lateMerged
 
         // 3. The due windows, in order, computed and recorded as intended for every sink.
-        let sinkKeys = job.sinks.enumerated().map { "\($0.offset):\($0.element.kind.name) \($0.element.argument ?? "")".trimmingCharacters(in: .whitespaces) }
+        let sinkKeys = job.sinks.enumerated().map { JobCycle.sinkKey($0.offset, $0.element) }
         var s = firstStart
         while s < dueEnd {
             let e = period.next(after: s)
@@ -257,6 +257,8 @@ public struct JobCycle {
         try store.save(state)
 
         // 4. Deliver, sink by sink, and record each answer.
+        // Each sink's last outcome, by its ledger key; a sink with nothing to take this run keeps its last one.
+        var outcomes = state.lastRun?.sinkOutcomes ?? [:]
         for (i, entry) in sinks.enumerated() {
             if i > 0 { FaultPoint.hit("sink-next") }
             let waiting = open.values.filter { $0.emitted && i < $0.sinks.count && $0.sinks[i].status != .acknowledged }.sorted { $0.start < $1.start }
@@ -264,6 +266,7 @@ public struct JobCycle {
             if waiting.isEmpty && !takesCorrections { continue }
             guard let sink = entry.sink else {
                 report.sinks.append(SinkOutcome(sink: entry.key, status: .failed(entry.error ?? "cannot be built")))
+                outcomes[entry.key] = "failed(\(entry.error ?? "cannot be built"))"
                 for w in waiting { open[w.start]!.sinks[i].status = .failed; open[w.start]!.sinks[i].lastError = entry.error }
                 continue
             }
@@ -302,6 +305,7 @@ public struct JobCycle {
             let outcome = sink.deliver(sink.encode(datums))
             FaultPoint.hit("sink-sent")
             report.sinks.append(outcome)
+            outcomes[entry.key] = "\(outcome.status)"
             for w in send {
                 switch outcome.status {
                 case .delivered: open[w.start]!.sinks[i].status = .acknowledged; open[w.start]!.sinks[i].lastError = nil
@@ -315,8 +319,6 @@ public struct JobCycle {
 
         // 5. Forget finished windows; record the run.
         state.windows = open.values.filter { !($0.emitted && $0.sinks.allSatisfy { $0.status == .acknowledged }) }.sorted { $0.start < $1.start }
-        var outcomes: [String: String] = [:]
-        for o in report.sinks { outcomes[o.sink] = "\(o.status)" }
         state.lastRun = RunRecord(at: now, windowsEmitted: report.windows.count, recordsRead: report.recordsRead, lateRecords: report.lateRecords,
                                   error: report.warnings.first, sinkOutcomes: outcomes)
         try store.save(state)

@@ -214,3 +214,24 @@ final class ScheduledRunTests: XCTestCase {
         XCTAssertEqual(LogScenario.emfDatums(tmp.path + "/out/a.emf"), scenario.expected(through: gone.windows.last!.end, steps: 3))
     }
 }
+
+/// What `status` reads: each sink's last outcome survives runs that had nothing to deliver.
+final class SinkOutcomeRecordTests: XCTestCase {
+    func testARunWithNothingDueKeepsEachSinksLastOutcome() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-outcomes")
+        defer { tmp.cleanup() }
+        let scenario = LogScenario(directory: tmp.path, seed: 4, count: 1)
+        try scenario.prepare()
+        try scenario.apply(0)
+        let job = try JobFile.load(tmp.path + "/scenario.job")
+        var options = QueryOptions()
+        options.clock = ManualClock(milliseconds: scenario.steps[0].now)
+        let cycle = JobCycle(store: StateStore(directory: tmp.path + "/state"), options: options, output: TextBuffer())
+        XCTAssertEqual(try cycle.run(job).windows.count, 1)
+        XCTAssertTrue(try cycle.run(job).windows.isEmpty)
+        let state = try StateStore(directory: tmp.path + "/state").load(job: "scenario", signature: JobCycle.signature(job, period: JobCycle.period(job)))!
+        let outcomes = state.lastRun!.sinkOutcomes
+        XCTAssertEqual(outcomes.count, 2, "\(outcomes)")
+        XCTAssertTrue(outcomes.values.allSatisfy { $0.hasPrefix("delivered") }, "\(outcomes)")
+    }
+}
