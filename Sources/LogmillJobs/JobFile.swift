@@ -210,7 +210,11 @@ public struct JobFile: Sendable {
             case "period":
                 guard let p = Period.parse(value) else { throw fail(n, "period must look like 30s, 5m, 1h, 1d or 1w") }
                 period = p.description
-            case "format": format = value
+            case "format":
+                guard LogFormat(rawValue: value) != nil else {
+                    throw fail(n, "unknown log format '\(value)'; formats: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                format = value
             case "start":
                 guard let t = Timestamps.parseISO8601(value) else { throw fail(n, "start must be an ISO-8601 time, e.g. 2026-11-01T00:00:00Z") }
                 start = t

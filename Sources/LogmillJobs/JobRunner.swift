@@ -93,6 +93,7 @@ public struct JobRunner {
     public static func options(_ base: QueryOptions, for job: JobFile) -> QueryOptions {
         var options = base
         if let field = job.timestampField { options.scan.timestampField = field }
+        if let format = job.format.flatMap(LogFormat.init(rawValue:)) { options.scan.format = format }
         return options
     }
 

@@ -202,3 +202,26 @@ final class PatternJobTests: XCTestCase {
         XCTAssertEqual(error(head + "metric: E = nope\npattern:\nERROR\n")?.contains("the query does not produce; its columns are: bin(5m), matches, value"), true)
     }
 }
+
+/// `format:` in a job file forces the log format, as `--log-format` does for a query.
+final class JobFormatTests: XCTestCase {
+    func testFormatKeyIsAppliedAndChecked() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-format")
+        defer { tmp.cleanup() }
+        // A console CSV download: one record when read as CSV, the header line too when read as plain text.
+        FileManager.default.createFile(atPath: tmp.path + "/a.log", contents: Data("timestamp,message\n1793491200000,hello\n".utf8))
+        func count(_ format: String?) throws -> Double? {
+            let text = "namespace: T\nsource: a.log\n" + (format.map { "format: \($0)\n" } ?? "") + "metric: N = n\nquery:\nstats count(*) as n\n"
+            var runner = JobRunner(output: TextBuffer())
+            runner.dryRun = true
+            let datums = try runner.run(try JobFile.parse(text, path: tmp.path + "/t.job")).datums
+            guard let d = datums.first, case .single(let v) = d.value else { return nil }
+            return v
+        }
+        XCTAssertEqual(try count(nil), 1, "detected as CSV")
+        XCTAssertEqual(try count("plain"), 2, "forced to plain text: the header is a line too")
+        XCTAssertThrowsError(try JobFile.parse("namespace: T\nsource: a.log\nformat: yaml\nmetric: N = n\nquery:\nstats count(*) as n\n", path: "t.job")) {
+            XCTAssertTrue("\($0)".contains("t.job:3: error: unknown log format 'yaml'"), "\($0)")
+        }
+    }
+}
