@@ -6,7 +6,7 @@ import Glibc
 /// Writing the file sinks' output with write(2), every failure a `SinkError` naming the path and the
 /// errno text (a full disk, a read-only or missing directory, a device that refuses writes): no
 /// `FileHandle.write`, which traps on error in corelibs Foundation.
-enum FileOutput {
+public enum FileOutput {
     /// The error for a failed system call on `path`, with the errno text.
     static func failure(_ what: String, _ path: String, _ code: Int32 = errno) -> SinkError {
         SinkError(sink: path, message: "cannot \(what) \(path): \(String(cString: strerror(code)))")
@@ -55,11 +55,21 @@ enum FileOutput {
     /// earlier runs that died before renaming; writes a temporary file, fsyncs it, renames it over
     /// the target and fsyncs the directory. The target keeps its permission bits.
     static func replace(_ path: String, with text: String) throws {
+        try replace(path, with: Array(text.utf8))
+    }
+
+    /// The moments of a replacement, for callers that mark them (the crash tests' fault points).
+    public enum ReplaceStage: Sendable { case written, renamed }
+
+    /// `replace` with bytes; a new file gets `newFileMode` (an existing one keeps its own), and
+    /// `stage` is told when the temporary file is written and when it has been renamed.
+    public static func replace(_ path: String, with bytes: [UInt8], newFileMode: mode_t = 0o644,
+                               stage: ((ReplaceStage) -> Void)? = nil) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let name = url.lastPathComponent
         var st = stat()
-        var mode: mode_t = 0o644
+        var mode = newFileMode
         if stat(path, &st) == 0 {
             if st.st_mode & S_IFMT != S_IFREG {
                 throw SinkError(sink: path, message: "\(path) is \(kind(st.st_mode)), not a regular file; refusing to replace it")
@@ -83,7 +93,7 @@ enum FileOutput {
         var own = stat()
         if fstat(fd, &own) == 0 { removeStaleTemporaries(in: dir, for: name, now: Int64(own.st_mtim.tv_sec), keeping: tmp) }
         do {
-            try writeAll(fd, Array(text.utf8), path: tmp)
+            try writeAll(fd, bytes, path: tmp)
             if fchmod(fd, mode) != 0 { throw failure("set the mode of", tmp) }
             if fsync(fd) != 0 { throw failure("write", tmp) }
             if close(fd) != 0 { throw failure("write", tmp) }
@@ -92,11 +102,13 @@ enum FileOutput {
             unlink(tmp)
             throw error
         }
+        stage?(.written)
         if rename(tmp, path) != 0 {
             let e = failure("replace", path)
             unlink(tmp)
             throw e
         }
+        stage?(.renamed)
         // The rename is durable once the directory is.
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import LogmillSinks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,56 +79,16 @@ public struct StateStore: Sendable {
         return true
     }
 
-    /// Writes `data` to `path` so that a reader sees the old file or the new one, never a part:
-    /// a temporary file beside it (mode 0600), fsync, rename over the target, fsync of the folder.
-    /// Temporary files of this pattern left by dead processes are removed first.
+    /// Writes `data` to `path` so that a reader sees the old file or the new one, never a part: the
+    /// file sinks' atomic replacement (temporary file, fsync, rename, fsync of the folder; stale
+    /// temporaries of dead runs removed), a new file private (0600).
     public static func writeAtomically(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let base = url.lastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StateError(path: dir, message: "cannot be created: \(error.localizedDescription)")
-        }
-        removeStaleTemporaries(in: dir, of: base)
-        let tmp = dir + "/.\(base).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StateError(path: tmp, message: "cannot be created: \(String(cString: strerror(errno)))") }
-        var ok = true
-        var failure = ""
-        data.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = write(fd, b.baseAddress! + done, b.count - done)
-                if n < 0 { if errno == EINTR { continue }; ok = false; failure = String(cString: strerror(errno)); return }
-                done += n
+            try FileOutput.replace(path, with: [UInt8](data), newFileMode: 0o600) { stage in
+                FaultPoint.hit(stage == .written ? "state-written" : "state-renamed")
             }
-        }
-        if ok && fsync(fd) != 0 { ok = false; failure = String(cString: strerror(errno)) }
-        close(fd)
-        guard ok else {
-            unlink(tmp)
-            throw StateError(path: path, message: "cannot be written: \(failure)")
-        }
-        FaultPoint.hit("state-written")
-        guard rename(tmp, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(tmp)
-            throw StateError(path: path, message: "cannot be replaced: \(why)")
-        }
-        FaultPoint.hit("state-renamed")
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
-    }
-
-    /// Deletes `.<base>.tmp-<pid>` files whose process is gone.
-    static func removeStaleTemporaries(in dir: String, of base: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        let prefix = ".\(base).tmp-"
-        for n in names where n.hasPrefix(prefix) {
-            guard let pid = Int32(n.dropFirst(prefix.count)) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + n) }
+        } catch let e as SinkError {
+            throw StateError(path: path, message: e.message)
         }
     }
 
