@@ -56,9 +56,7 @@ final class CrashResumeTests: XCTestCase {
     func testASecondRunWhileOneHoldsTheLockDoesNothingAndAStaleLockIsTakenOver() throws {
         let tmp = TemporaryDirectory(prefix: "logmill-lock")
         defer { tmp.cleanup() }
-        let scenario = LogScenario(directory: tmp.path, seed: 9, count: 2)
-        try scenario.prepare()
-        try scenario.apply(0)
+        let (scenario, _) = try LogScenario.firstStep(in: tmp.path, seed: 9, count: 2)
         let store = StateStore(directory: tmp.path + "/state")
         let (held, _) = try store.lock(job: "scenario")
         XCTAssertNotNil(held)

@@ -1,4 +1,5 @@
 import Foundation
+import LogmillJobs
 import LogmillTestSupport
 
 /// A log that grows and rotates in every way logmill must survive, step by step, each step followed
@@ -73,6 +74,14 @@ struct LogScenario {
     }
 
     var logs: String { directory + "/logs" }
+
+    /// A scenario in `directory` with its first step's lines written, and its job.
+    static func firstStep(in directory: String, seed: UInt64, count: Int) throws -> (LogScenario, JobFile) {
+        let scenario = LogScenario(directory: directory, seed: seed, count: count)
+        try scenario.prepare()
+        try scenario.apply(0)
+        return (scenario, try JobFile.load(directory + "/scenario.job"))
+    }
 
     func prepare() throws {
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)

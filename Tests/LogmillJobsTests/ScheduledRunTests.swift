@@ -168,10 +168,7 @@ final class ScheduledRunTests: XCTestCase {
     func testAStateFileThatIsCorruptForeignOrOfAnotherVersionStopsTheJob() throws {
         let tmp = TemporaryDirectory(prefix: "logmill-corrupt")
         defer { tmp.cleanup() }
-        let scenario = LogScenario(directory: tmp.path, seed: 3, count: 2)
-        try scenario.prepare()
-        try scenario.apply(0)
-        let job = try JobFile.load(tmp.path + "/scenario.job")
+        let (scenario, job) = try LogScenario.firstStep(in: tmp.path, seed: 3, count: 2)
         let clock = ManualClock(milliseconds: scenario.steps[0].now)
         _ = try cycle(tmp.path, clock: clock).run(job)
         let path = StateStore(directory: tmp.path + "/state").statePath("scenario")
@@ -220,10 +217,7 @@ final class SinkOutcomeRecordTests: XCTestCase {
     func testARunWithNothingDueKeepsEachSinksLastOutcome() throws {
         let tmp = TemporaryDirectory(prefix: "logmill-outcomes")
         defer { tmp.cleanup() }
-        let scenario = LogScenario(directory: tmp.path, seed: 4, count: 1)
-        try scenario.prepare()
-        try scenario.apply(0)
-        let job = try JobFile.load(tmp.path + "/scenario.job")
+        let (scenario, job) = try LogScenario.firstStep(in: tmp.path, seed: 4, count: 1)
         var options = QueryOptions()
         options.clock = ManualClock(milliseconds: scenario.steps[0].now)
         let cycle = JobCycle(store: StateStore(directory: tmp.path + "/state"), options: options, output: TextBuffer())
