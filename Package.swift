@@ -40,9 +40,9 @@ let package = Package(
         // Alarms: rules, the M-of-N missing-data evaluation, the state tracker, the SNS message (pure, no I/O).
         .target(name: "LogmillAlarms", dependencies: ["LogmillTime"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet"]),
         // The thin command-line front end.
-        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords"]),
+        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords", "LogmillAlarms"]),
 
         // The tests' shared helpers: an HTTP server and a UDP listener on 127.0.0.1, a seeded
         // random generator and temporary directories.
@@ -61,7 +61,7 @@ let package = Package(
         // Tests/golden: every case in every execution mode (the binary, and in process for inputs split into parts).
         .testTarget(name: "LogmillGoldenTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillScan", "LogmillSources", "LogmillTestSupport", "LogmillSinks"]),
         // Scheduled runs: windows, checkpoints, the ledger; the binary killed at chosen points.
-        .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
+        .testTarget(name: "LogmillJobsTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillAlarms", "LogmillTestSupport"]),
         // The daemon: the scheduler on a manual clock, reloads, the HTTP endpoints, memory over many cycles, status.
         .testTarget(name: "LogmillDaemonTests", dependencies: ["logmill", "LogmillJobs", "LogmillQuery", "LogmillTime", "LogmillSinks", "LogmillTestSupport"]),
         // The fuzz target: generated and mutated queries, hostile logs and job files through the binary

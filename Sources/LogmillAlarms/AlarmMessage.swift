@@ -2,7 +2,7 @@ import Foundation
 import LogmillTime
 
 /// A log line shown with a notification (logmill's own addition; Log Based Alarms carry up to 50).
-public struct AlarmSampleLine: Sendable, Hashable {
+public struct AlarmSampleLine: Codable, Sendable, Hashable {
     public let time: Int64
     public let source: String
     public let line: String

@@ -29,7 +29,16 @@ public struct AlarmNotification: Codable, Sendable, Hashable {
     public let time: Int64
     public internal(set) var status: Status
     public internal(set) var attempts: Int
+    /// The notifiers (by their keys) that took it; it is `sent` when all of a job's notifiers have.
+    public internal(set) var deliveredTo: [String]?
+    /// The last delivery error, per notifier key.
+    public internal(set) var lastErrors: [String: String]?
+    /// Log lines of the breaching windows, oldest first (for a state change into ALARM, and reminders).
+    public internal(set) var samples: [AlarmSampleLine]?
     public var key: String { "\(transition.time)-\(id)" }
+
+    /// Whether `notifier` still has to be sent this notification.
+    public func awaits(_ notifier: String) -> Bool { status == .intended && !(deliveredTo ?? []).contains(notifier) }
 }
 
 /// An alarm's evaluation state, kept in a job's state: the recent windows' values, the current
@@ -57,6 +66,10 @@ public struct AlarmTracker: Codable, Sendable, Hashable {
     public private(set) var nextNotificationID: Int64 = 1
     /// When the last notification for the current state was decided (for re-notify).
     public private(set) var lastNotifiedAt: Int64?
+    /// Sample lines of the windows in the evaluation range, by window start (at most `sampleLimit` each).
+    public private(set) var windowSamples: [Int64: [AlarmSampleLine]]?
+    /// How many sample lines a notification carries (the job's `samples:`; default 10).
+    public var sampleLimit = 10
     static let keptSent = 20
 
     public init(rule: AlarmRule) { self.rule = rule }
@@ -65,24 +78,33 @@ public struct AlarmTracker: Codable, Sendable, Hashable {
     /// made, if any, and records the notifications it calls for. A window at or before the last one
     /// observed is ignored (nil): alarms are not restated by late data, as the service does not.
     @discardableResult
-    public mutating func observe(window: Window, value: AlarmInput?) -> AlarmTransition? {
+    public mutating func observe(window: Window, value: AlarmInput?, samples: [AlarmSampleLine] = []) -> AlarmTransition? {
         if let last = lastWindowStart, window.start <= last { return nil }
         lastWindowStart = window.start
         let starts = rule.rangeStarts(endingAt: window.start)
         var kept: [Int64: Double] = [:]
-        for s in starts { kept[s] = values[s] }
+        var keptSamples: [Int64: [AlarmSampleLine]] = [:]
+        for s in starts {
+            kept[s] = values[s]
+            keptSamples[s] = windowSamples?[s]
+        }
         if let input = value { kept[window.start] = rule.reduce(input) }
+        if !samples.isEmpty && sampleLimit > 0 { keptSamples[window.start] = Array(samples.prefix(sampleLimit)) }
         values = kept
+        windowSamples = keptSamples.isEmpty ? nil : keptSamples
         let evaluation = rule.evaluate(values: values, endingAt: window.start, previous: state)
         var transition: AlarmTransition?
         if evaluation.state != state {
             let t = AlarmTransition(oldState: state, newState: evaluation.state, time: window.end, reason: evaluation.reason, datapoints: evaluation.datapoints)
+            // The first evaluation of a new alarm finding all well is not news: nobody is told of it
+            // (the service would tell an OK action; logmill's notifiers are for changes people act on).
+            let initialOK = stateSince == nil && t.oldState == .insufficientData && t.newState == .ok
             state = t.newState
             reason = t.reason
             stateSince = t.time
             lastTransition = t
             transition = t
-            intend(.stateChange, t, at: t.time)
+            if !initialOK { intend(.stateChange, t, at: t.time) }
         } else if state == .alarm, let every = rule.renotify?.fixedMilliseconds, let last = lastNotifiedAt,
                   let t = lastTransition, window.end - last >= every {
             intend(.reminder, t, at: window.end)
@@ -104,6 +126,30 @@ public struct AlarmTracker: Codable, Sendable, Hashable {
         notifications[i].attempts += 1
     }
 
+    /// Records that `notifier` took notification `id`; when every one of `all` has, it is sent.
+    /// False if `id` is unknown or already sent.
+    @discardableResult
+    public mutating func markDelivered(_ id: Int64, to notifier: String, of all: [String]) -> Bool {
+        guard let i = notifications.firstIndex(where: { $0.id == id && $0.status == .intended }) else { return false }
+        var done = notifications[i].deliveredTo ?? []
+        if !done.contains(notifier) { done.append(notifier) }
+        notifications[i].deliveredTo = done
+        notifications[i].lastErrors?[notifier] = nil
+        if all.allSatisfy(done.contains) { return markSent(id) }
+        return true
+    }
+
+    /// Records a failed delivery to `notifier` (it stays pending for the next run).
+    public mutating func markFailed(_ id: Int64, at notifier: String, error: String) {
+        guard let i = notifications.firstIndex(where: { $0.id == id && $0.status == .intended }) else { return }
+        var errors = notifications[i].lastErrors ?? [:]
+        errors[notifier] = error
+        notifications[i].lastErrors = errors
+    }
+
+    /// Every notification kept: pending ones and the most recent sent ones, oldest first.
+    public var history: [AlarmNotification] { notifications }
+
     /// Records a delivery; false if `id` is unknown or already sent (so it is never sent twice).
     @discardableResult
     public mutating func markSent(_ id: Int64) -> Bool {
@@ -118,7 +164,17 @@ public struct AlarmTracker: Codable, Sendable, Hashable {
     }
 
     private mutating func intend(_ kind: AlarmNotification.Kind, _ t: AlarmTransition, at time: Int64) {
-        notifications.append(AlarmNotification(id: nextNotificationID, kind: kind, transition: t, time: time, status: .intended, attempts: 0))
+        // The lines of the windows that breached, the most recent `sampleLimit` of them.
+        var lines: [AlarmSampleLine] = []
+        if t.newState == .alarm {
+            for p in t.datapoints {
+                guard let v = p.value, rule.comparison.breaches(v, rule.threshold) else { continue }
+                lines += windowSamples?[p.start] ?? []
+            }
+        }
+        lines = Array(lines.suffix(sampleLimit))
+        notifications.append(AlarmNotification(id: nextNotificationID, kind: kind, transition: t, time: time, status: .intended, attempts: 0,
+                                               deliveredTo: nil, lastErrors: nil, samples: lines.isEmpty ? nil : lines))
         nextNotificationID += 1
         lastNotifiedAt = time
     }

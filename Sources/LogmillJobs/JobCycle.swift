@@ -1,4 +1,5 @@
 import Foundation
+import LogmillAlarms
 import LogmillMetrics
 import LogmillQuery
 import LogmillScan
@@ -73,6 +74,14 @@ public struct JobCycle {
         public var notes: [String] = []
         public var warnings: [String] = []
         public var statistics = QueryStatistics()
+        /// Alarm state changes made by this run's windows, in order.
+        public var alarmChanges: [JobAlarms.Change] = []
+        /// Notifications this run tried to deliver (new ones, and ones an earlier run left pending).
+        public var notifications: [JobAlarms.Delivery] = []
+        /// Notifications this run's windows called for (state changes and reminders), in order.
+        public var intendedNotifications: [(alarm: String, notification: AlarmNotification)] = []
+        /// The datums of each window emitted in this run, by window start.
+        public var emitted: [Int64: [MetricDatum]] = [:]
 
         /// Whether everything asked was done: every datum read and delivered.
         public var succeeded: Bool {
@@ -208,9 +217,11 @@ public struct JobCycle {
         // whose delivery failed or was interrupted).
         let context = SinkContext(base: job.folder, clock: clock, output: output, environment: environment)
         var datumsByWindow: [Int64: [MetricDatum]] = [:]
+        var samplesByWindow: [Int64: [SampleLine]] = [:]
         // In time order: a window's default zeros are for the dimension sets seen up to it.
         for (start, w) in open.sorted(by: { $0.key < $1.key }) where w.emitted && w.sinks.contains(where: { $0.status != .acknowledged }) {
             let partial = try engine.partial(from: try decode(w.partial))
+            samplesByWindow[start] = partial.samples
             let result = engine.finish(partial, window: Window(start: w.start, end: w.end))
             var (datums, _) = try job.mapping.datums(from: result, defaultTimestamp: w.start)
             datums += defaults(job, datums: datums, at: w.start, state: &state)
@@ -224,6 +235,17 @@ public struct JobCycle {
         }
         report.datums = report.windows.reduce(0) { $0 + (datumsByWindow[$1.start]?.count ?? 0) }
         if let last = report.windows.last { report.latestDatums = datumsByWindow[last.start] ?? [] }
+
+        // Alarms see each window once, when it is emitted, in order; their new states and the
+        // notifications they intend are saved with the windows' intents below.
+        var trackers = JobAlarms.trackers(job, state: state)
+        let firstNew = trackers.mapValues(\.nextNotificationID)
+        report.alarmChanges = JobAlarms.observe(&trackers, job: job, windows: report.windows, datums: datumsByWindow, samples: samplesByWindow)
+        for rule in job.alarms {
+            for n in trackers[rule.name]!.history where n.id >= firstNew[rule.name]! { report.intendedNotifications.append((rule.name, n)) }
+        }
+        for w in report.windows { report.emitted[w.start] = datumsByWindow[w.start] ?? [] }
+        state.alarms = trackers.isEmpty ? nil : trackers
 
         var sinks: [(key: String, configuration: SinkConfiguration, sink: (any MetricSink)?, error: String?)] = []
         for (i, configuration) in job.sinks.enumerated() {
@@ -315,6 +337,16 @@ public struct JobCycle {
             }
             state.windows = open.values.sorted { $0.start < $1.start }
             try store.save(state)
+        }
+
+        // Notifications: each pending one to every notifier that has not taken it, recorded before and after.
+        let delivery = AlarmDelivery(clock: clock, output: output, base: job.folder, environment: environment)
+        report.notifications = try JobAlarms.deliver(&trackers, job: job, delivery: delivery) { t in
+            state.alarms = t.isEmpty ? nil : t
+            try store.save(state)
+        }
+        for d in report.notifications where d.error != nil {
+            report.warnings.append("alarm \(d.alarm): \(d.notifier) did not take the \(d.newState.rawValue) notification (\(d.error!)); it is sent again on the next run")
         }
 
         // 5. Forget finished windows; record the run.

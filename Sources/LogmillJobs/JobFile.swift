@@ -3,6 +3,7 @@ import LogmillTime
 import LogmillRecords
 import LogmillMetrics
 import LogmillSinks
+import LogmillAlarms
 
 /// A job file: a header of `key: value` lines, then `query:` and the query verbatim.
 ///
@@ -59,6 +60,12 @@ public struct JobFile: Sendable {
     public var late: LatePolicy = .drop
     /// `in-doubt:`: what an additive sink gets after a crash between sending and recording the answer.
     public var inDoubt: InDoubtPolicy = .resend
+    /// `alarm:` lines, evaluated on every window the job emits, in order.
+    public var alarms: [AlarmRule] = []
+    /// `notify:` lines: where the alarms' state changes go.
+    public var notifiers: [AlarmNotifierSpec] = []
+    /// `samples: N`: log lines a notification carries (default 10, at most 50).
+    public var sampleLines = 10
 
     /// Records that arrive after their window was emitted.
     public enum LatePolicy: String, Sendable, CaseIterable {
@@ -111,11 +118,17 @@ public struct JobFile: Sendable {
       pattern:                        or: a CloudWatch Logs filter pattern on the next line; per window it gives
                                       the columns matches and value, by dimension (dimension: Name = $field)
       value: $bytes                   with pattern: the metric value (a field or a number; default 1)
+      alarm: NAME = METRIC [STAT] OP T for M of N [missing ignore|breaching|notBreaching|missing] [renotify 1h]
+                                      evaluated on every window, CloudWatch's way (repeatable)
+      notify: webhook URL | slack URL | command PATH | stdout
+                                      where alarm state changes go (repeatable)
+      samples: 10                     log lines a notification carries (0 to 50)
     See README.md ("Job files") for details.
     """
 
     static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "namespace", "metric", "dimension",
-                       "timestamp", "timestamp-field", "period", "sink", "format", "query", "pattern", "value"]
+                       "timestamp", "timestamp-field", "period", "sink", "format", "query", "pattern", "value",
+                       "alarm", "notify", "samples"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -139,6 +152,9 @@ public struct JobFile: Sendable {
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
         var sinks: [SinkConfiguration] = []
         var queryLine: Int? = nil
+        var alarmLines: [(text: String, line: Int, column: Int)] = []
+        var notifiers: [AlarmNotifierSpec] = []
+        var sampleLines = 10
         func fail(_ n: Int, _ m: String) -> ParseError { ParseError(path: path, line: n, message: m) }
         for (i, raw) in lines.enumerated() {
             let n = i + 1
@@ -232,6 +248,20 @@ public struct JobFile: Sendable {
             case "timestamp-field":
                 guard !value.isEmpty else { throw fail(n, "timestamp-field needs the name of a JSON key, e.g. 'timestamp-field: eventTime'") }
                 timestampField = value
+            case "alarm":
+                // Parsed once the period is known (the schedule may come later in the file).
+                let column = (raw.range(of: value).map { raw.distance(from: raw.startIndex, to: $0.lowerBound) } ?? 0)
+                alarmLines.append((value, n, column))
+            case "notify":
+                do { notifiers.append(try AlarmNotifierSpec.parse(value)) } catch { throw fail(n, "\(error)") }
+                if let first = notifiers.dropLast().first(where: { $0.key == notifiers.last!.key }) {
+                    throw fail(n, "'\(first.key)' is named twice")
+                }
+            case "samples":
+                guard let k = Int(value), (0...AlarmMessage.maximumSampleLines).contains(k) else {
+                    throw fail(n, "samples must be a whole number from 0 to \(AlarmMessage.maximumSampleLines)")
+                }
+                sampleLines = k
             case "sink":
                 let words = value.split(separator: " ").map(String.init)
                 guard let spec = SinkSpec.parse(words, line: n) else {
@@ -274,6 +304,22 @@ public struct JobFile: Sendable {
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
                        query: query, queryLine: ql, format: format, timestampField: timestampField, declarationLines: declared,
                        start: start, settle: settle, late: late, inDoubt: inDoubt)
+        // Alarms: over one of the job's metrics, on the job's period.
+        let alarmPeriod = schedule?.period ?? Period.parse(mapping.period) ?? Period(unit: .fixed, amount: 300_000)
+        for a in alarmLines {
+            let rule: AlarmRule
+            do { rule = try AlarmRule.parse(a.text, period: alarmPeriod) } catch let e as AlarmRuleError {
+                throw fail(a.line, "column \(a.column + e.column): \(e.message)")
+            }
+            guard metrics.contains(where: { $0.name == rule.metricName }) else {
+                throw fail(a.line, "alarm '\(rule.name)' watches '\(rule.metricName)', which is not one of the job's metrics (\(metrics.map(\.name).joined(separator: ", ")))")
+            }
+            if job.alarms.contains(where: { $0.name == rule.name }) { throw fail(a.line, "alarm '\(rule.name)' is declared twice") }
+            job.alarms.append(rule)
+        }
+        if !notifiers.isEmpty && alarmLines.isEmpty { throw fail(1, "'notify:' lines need at least one 'alarm:' line") }
+        job.notifiers = notifiers
+        job.sampleLines = sampleLines
         if isPattern {
             job.mapping.infersDimensions = false
             job.pattern = query

@@ -94,6 +94,8 @@ public struct JobRunner {
         var options = base
         if let field = job.timestampField { options.scan.timestampField = field }
         if let format = job.format.flatMap(LogFormat.init(rawValue:)) { options.scan.format = format }
+        // Alarm notifications carry lines of the windows they fire on.
+        options.sampleLines = job.alarms.isEmpty ? 0 : job.sampleLines
         return options
     }
 

@@ -99,7 +99,9 @@ final class AlarmTrackerTests: XCTestCase {
         // breach, one not), ALARM at w10 (two real breaches). Reminders 10 minutes apart in the first ALARM.
         XCTAssertEqual(batchTransitions.map(\.newState), [.ok, .alarm, .ok, .alarm])
         XCTAssertEqual(batchTransitions.map(\.time), [window(0).end, window(2).end, window(7).end, window(10).end])
-        XCTAssertEqual(batch.pending.map(\.kind), [.stateChange, .stateChange, .reminder, .reminder, .stateChange, .stateChange])
+        // The first OK of a new alarm is not notified (nothing to act on); every later change is.
+        XCTAssertEqual(batch.pending.map(\.kind), [.stateChange, .reminder, .reminder, .stateChange, .stateChange])
+        XCTAssertEqual(batch.pending.map(\.transition.newState), [.alarm, .alarm, .alarm, .ok, .alarm])
     }
 
     func testRenotifyWhileInAlarm() {

@@ -225,3 +225,49 @@ final class JobFormatTests: XCTestCase {
         }
     }
 }
+
+/// `alarm:`, `notify:` and `samples:` lines: parsed with the job's period, errors at their line and column.
+final class JobAlarmLineTests: XCTestCase {
+    let head = "schedule: rate(5 minutes)\nnamespace: T\nsource: a.log\nmetric: Errors = n\n"
+
+    func error(_ text: String) -> String? {
+        do { _ = try JobFile.parse(text, path: "t.job"); return nil } catch { return "\(error)" }
+    }
+
+    func testAlarmsAndNotifiersParse() throws {
+        let job = try JobFile.parse(head + "alarm: Spike = Errors Sum > 5 for 2 of 3 missing notBreaching renotify 1h\nalarm: Quiet = Errors < 1 for 3 of 3\n"
+                                    + "notify: webhook https://hooks.example.com/a?token=x\nnotify: slack https://hooks.slack.com/services/T/B/C\n"
+                                    + "notify: command ./page.sh\nnotify: stdout\nsamples: 5\nquery:\nstats count(*) as n by bin(5m)\n", path: "t.job")
+        XCTAssertEqual(job.alarms.map(\.name), ["Spike", "Quiet"])
+        XCTAssertEqual(job.alarms[0].period.fixedMilliseconds, 300_000, "the alarm's period is the job's")
+        XCTAssertEqual(job.alarms[0].evaluationPeriods, 3)
+        XCTAssertEqual(job.alarms[0].treatMissingData, .notBreaching)
+        XCTAssertEqual(job.sampleLines, 5)
+        XCTAssertEqual(job.notifiers.count, 4)
+        // Keys and labels never hold a URL's path or query (a Slack webhook's path is its secret).
+        for n in job.notifiers {
+            XCTAssertFalse(n.key.contains("token") || n.key.contains("services"), n.key)
+            XCTAssertFalse(n.label.contains("token") || n.label.contains("services"), n.label)
+        }
+        XCTAssertEqual(job.notifiers[0].label, "webhook https://hooks.example.com/…")
+    }
+
+    func testMistakesNameTheirLineAndColumn() {
+        XCTAssertEqual(error(head + "alarm: Spike = Errors >> 5 for 2 of 3\nquery:\nstats count(*) as n\n")?.hasPrefix("t.job:5: error: column "), true)
+        // The column counts from the start of the line: 'alarm: ' is 7 characters, 'Spike = Errors ' 15 more.
+        XCTAssertEqual(error(head + "alarm: Spike = Errors p99 > 5 for 2 of 3\nquery:\nstats count(*) as n\n"),
+                       "t.job:5: error: column 23: unknown statistic 'p99' (expected one of SampleCount, Average, Sum, Minimum, Maximum, then >, >=, < or <=)")
+        XCTAssertEqual(error(head + "alarm: Spike = Nope > 5 for 2 of 3\nquery:\nstats count(*) as n\n"),
+                       "t.job:5: error: alarm 'Spike' watches 'Nope', which is not one of the job's metrics (Errors)")
+        XCTAssertEqual(error(head + "alarm: A = Errors > 5 for 1 of 1\nalarm: A = Errors > 6 for 1 of 1\nquery:\nstats count(*) as n\n"),
+                       "t.job:6: error: alarm 'A' is declared twice")
+        XCTAssertEqual(error(head + "alarm: A = Errors > 5 for 1 of 1\nnotify: pager x\nquery:\nstats count(*) as n\n"),
+                       "t.job:6: error: unknown notifier 'pager'; notifiers: webhook URL, slack URL, command PATH, stdout")
+        XCTAssertEqual(error(head + "alarm: A = Errors > 5 for 1 of 1\nnotify: webhook ftp://x/\nquery:\nstats count(*) as n\n"),
+                       "t.job:6: error: 'notify: webhook' needs an http:// or https:// URL")
+        XCTAssertEqual(error(head + "notify: stdout\nquery:\nstats count(*) as n\n"), "t.job:1: error: 'notify:' lines need at least one 'alarm:' line")
+        XCTAssertEqual(error(head + "samples: 51\nquery:\nstats count(*) as n\n"), "t.job:5: error: samples must be a whole number from 0 to 50")
+        // Five-minute periods: at most one day of evaluation (289 periods is over it).
+        XCTAssertNotNil(error(head + "alarm: A = Errors > 5 for 1 of 289\nquery:\nstats count(*) as n\n"))
+    }
+}

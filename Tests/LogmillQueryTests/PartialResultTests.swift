@@ -233,3 +233,46 @@ final class StandardDeviationSplitTests: XCTestCase {
         XCTAssertEqual(answers.count, 1, "one answer whatever the split: \(answers)")
     }
 }
+
+extension PartialResultTests {
+    /// Sample lines (what alarm notifications carry): the earliest by time, the same however the
+    /// records were split between workers, objects and stored partials; kept through bytes; a
+    /// version 1 partial (before samples) still reads, with none.
+    func testSampleLinesAreTheEarliestWhateverTheSplit() throws {
+        let objects = try objects()
+        func sampled(_ workers: Int) throws -> QueryEngine {
+            var o = QueryOptions()
+            o.clock = ManualClock(milliseconds: 1_800_000_000_000)
+            o.scan.workers = workers
+            o.sampleLines = 4
+            return try QueryEngine(text: "filter @message like /ERROR/ | stats count(*) as n", options: o)
+        }
+        let one = try sampled(1).scan(objects).whole!
+        XCTAssertEqual(one.samples.count, 4)
+        XCTAssertTrue(one.samples.allSatisfy { $0.message.contains("ERROR") })
+        XCTAssertEqual(one.samples.map { $0.time }, one.samples.map { $0.time }.sorted())
+        // The earliest four matching records of all objects, found independently.
+        let all = try engine("filter @message like /ERROR/ | fields @timestamp | sort @timestamp asc | limit 4", workers: 1).run(objects)
+        XCTAssertEqual(one.samples.map { $0.time }, all.rows.map { row -> Int64 in
+            if case .timestamp(let ms) = row[0] { return ms }
+            XCTFail("not a time: \(row[0])"); return 0
+        })
+        let e = try sampled(2)
+        XCTAssertEqual(e.scan(objects).whole!.samples, one.samples)
+        var rng = SeededRandom(seed: 7)
+        var stored = objects.map { e.scan([$0]).whole!.encoded() }
+        stored.shuffle(using: &rng)
+        let merged = e.emptyPartial()
+        for bytes in stored { merged.merge(try e.partial(from: bytes)) }
+        XCTAssertEqual(merged.samples, one.samples)
+        // Version 1 bytes: the same layout without the samples section.
+        let plain = try engine("filter @message like /ERROR/ | stats count(*) as n")
+        var v1 = plain.scan(objects).whole!.encoded()
+        XCTAssertEqual(Array(v1.suffix(8)), [UInt8](repeating: 0, count: 8), "an empty samples section ends the bytes")
+        v1.removeLast(8)
+        v1[4] = 1
+        let old = try plain.partial(from: v1)
+        XCTAssertEqual(old.records, plain.scan(objects).whole!.records)
+        XCTAssertTrue(old.samples.isEmpty)
+    }
+}

@@ -630,6 +630,12 @@ def verify(files, cases, facts):
 
 # --------------------------------------------------------------------------- queries/*.job
 
+# The clock the example jobs' dry runs are recorded and tested at (GoldenTests.exampleJobsNow): after
+# the fixtures' last line, so every window with data is due, whatever day the tests run.
+RECORD_NOW = "2026-11-01T05:00:00Z"
+RECORD_NOW_MS = 1793509200000
+
+
 def repo_jobs():
     root = os.path.dirname(os.path.dirname(HERE))
     return sorted(f[:-4] for f in os.listdir(os.path.join(root, "queries")) if f.endswith(".job"))
@@ -730,6 +736,22 @@ def verify_repo_jobs():
                     want[k] = str(int(want.get(k, "0")) + int(rest[2]))
             for ts, metric, dims, value in table_rows(text, "table"):
                 got[(ts, metric, dims)] = value
+        elif job == "lambda-error-alarm":
+            # Lines matching any of the pattern's three terms, over all functions, per 5 minutes; every
+            # window up to the run's clock (--now, RECORD_NOW) has a datum (default 0).
+            for fn, ms, msg in events:
+                if "\tERROR\t" in msg or "Task timed out" in msg or '"level":"ERROR"' in msg:
+                    k = stamp(floor_to(ms, M5))
+                    want[k] = want.get(k, 0) + 1
+            start = int((datetime(2026, 11, 1, tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
+            for b in range(start, RECORD_NOW_MS - M5 + 1, M5):
+                if b + M5 + 30000 <= RECORD_NOW_MS:
+                    want.setdefault(stamp(b), 0)
+            want = {k: str(v) for k, v in want.items()}
+            for line in text.splitlines():
+                cols = re.split(r"\s{2,}", line.strip())
+                if re.match(r"^\d{4}-", line) and cols[2] == "Errors":
+                    got[cols[0]] = cols[3]
         else:
             problems.append("queries/%s.job: no independent check here; add one to verify_repo_jobs" % job)
             continue
@@ -761,7 +783,7 @@ def record(binary, cases):
     root = os.path.dirname(os.path.dirname(HERE))
     os.makedirs(os.path.join(HERE, "jobs"), exist_ok=True)
     for job in repo_jobs():
-        r = subprocess.run([binary, "run", "--dry-run", "queries/%s.job" % job], cwd=root, capture_output=True, text=True)
+        r = subprocess.run([binary, "run", "--dry-run", "--now", RECORD_NOW, "queries/%s.job" % job], cwd=root, capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit("queries/%s.job exited %d: %s" % (job, r.returncode, r.stderr))
         with open(os.path.join(HERE, "jobs", job + ".expected"), "w") as f:

@@ -1,4 +1,5 @@
 import Foundation
+import LogmillAlarms
 
 /// Everything a job remembers between runs, in one versioned file per job. Written only whole and
 /// atomically (`StateStore`); a file of another version, another job or that does not parse stops
@@ -27,6 +28,9 @@ public struct JobState: Codable, Sendable {
     public var dimensionSets: [String: [[String]]] = [:]
     /// The last run: when, what it did, and its error if it failed.
     public var lastRun: RunRecord?
+    /// Each `alarm:`'s state, recent values and notification ledger, by alarm name (absent in state
+    /// written before alarms existed, which reads as no alarm evaluated yet).
+    public var alarms: [String: AlarmTracker]?
 
     public init(job: String, signature: String) {
         self.job = job

@@ -5,7 +5,8 @@ import LogmillSources
 /// and read back, so a window's partial can be stored, restated with late records, or merged across shards.
 public final class QueryPartial {
     /// Bumped whenever the byte layout changes; older bytes are refused, never misread.
-    public static let formatVersion: UInt8 = 1
+    /// Version 2 added sample lines; version 1 bytes (none) are still read.
+    public static let formatVersion: UInt8 = 2
     static let magic: [UInt8] = Array("LMQP".utf8)
 
     let plan: QueryPlan
@@ -17,9 +18,14 @@ public final class QueryPartial {
     private let collectColumns: [CExpr]
     /// Records that reached this partial (those that passed the per-record phase).
     @exclusivity(unchecked) public internal(set) var records = 0
+    /// Up to `sampleLimit` of those records' messages: the earliest by time (then by position), so
+    /// the same records give the same samples however they were split and merged.
+    @exclusivity(unchecked) public internal(set) var samples: [SampleLine] = []
+    let sampleLimit: Int
 
-    init(plan: QueryPlan) {
+    init(plan: QueryPlan, sampleLimit: Int = 0) {
         self.plan = plan
+        self.sampleLimit = sampleLimit
         switch plan.boundary {
         case .stats(let sp):
             groups = GroupTable(plan: sp)
@@ -45,10 +51,27 @@ public final class QueryPartial {
         if top != nil { top!.insert(row) } else { all.append(row) }
     }
 
+    /// Keeps `message` as a sample if it is among the earliest `sampleLimit` seen (the caller checks
+    /// `sampleLimit > 0`). Copies the bytes only when the line is kept.
+    func sample(time: Int64, sequence: UInt64, source: String, message: UnsafeRawBufferPointer) {
+        if samples.count == sampleLimit {
+            guard let last = samples.indices.max(by: { samples[$0].isBefore(samples[$1]) }),
+                  SampleLine.isBefore(time, sequence, samples[last].time, samples[last].sequence) else { return }
+            samples.remove(at: last)
+        }
+        samples.append(SampleLine(time: time, sequence: sequence, source: source, message: message))
+    }
+
+    private func keepSamples(_ more: [SampleLine]) {
+        guard !more.isEmpty else { return }
+        samples = Array((samples + more).sorted { $0.isBefore($1) }.prefix(max(sampleLimit, samples.count, more.count)))
+    }
+
     /// Folds `other` (a partial of the same plan) into this one. `other` is consumed.
     public func merge(_ other: QueryPartial) {
         assert(other.plan.signature == plan.signature, "partials of different queries cannot be merged")
         records += other.records
+        keepSamples(other.samples)
         if let groups, let theirs = other.groups {
             groups.merge(theirs)
         } else if top != nil {
@@ -82,17 +105,21 @@ public final class QueryPartial {
             w.count(rows.count)
             for r in rows { r.encode(into: &w) }
         }
+        w.count(samples.count)
+        for s in samples {
+            w.int(s.time); w.uint(s.sequence); w.text(s.source); w.text(s.message)
+        }
         return w.bytes
     }
 
     /// Reads bytes written by `encoded()` for the same plan; anything else is refused with a reason.
-    convenience init(plan: QueryPlan, bytes: [UInt8]) throws {
-        self.init(plan: plan)
+    convenience init(plan: QueryPlan, bytes: [UInt8], sampleLimit: Int = 0) throws {
+        self.init(plan: plan, sampleLimit: sampleLimit)
         var r = PartialReader(bytes)
         guard bytes.count >= 5, Array(bytes[0..<4]) == QueryPartial.magic else { throw PartialFormatError(message: "not a logmill partial") }
         r.position = 4
         let version = try r.u8()
-        guard version == QueryPartial.formatVersion else {
+        guard version == QueryPartial.formatVersion || version == 1 else {
             throw PartialFormatError(message: "format version \(version); this logmill reads version \(QueryPartial.formatVersion)")
         }
         guard try r.uint() == plan.signature else { throw PartialFormatError(message: "written for another query") }
@@ -108,8 +135,51 @@ public final class QueryPartial {
                 if top != nil { top!.insert(row) } else { all.append(row) }
             }
         }
+        if version >= 2 {
+            var stored: [SampleLine] = []
+            for _ in 0..<(try r.count()) {
+                stored.append(SampleLine(time: try r.int(), sequence: try r.uint(), source: try r.text(), message: try r.text()))
+            }
+            keepSamples(stored)
+        }
         guard r.atEnd else { throw PartialFormatError(message: "\(bytes.count - r.position) unexpected trailing bytes") }
     }
+}
+
+/// A record's message kept as an example of what a window matched (alarm notifications carry them).
+public struct SampleLine: Sendable, Hashable {
+    /// The record's `@timestamp` (epoch ms).
+    public let time: Int64
+    /// The object's ordinal and byte offset: a stable tie-break between records of the same time.
+    let sequence: UInt64
+    /// The source object's name.
+    public let source: String
+    /// `@message`, cut at `maximumBytes`.
+    public let message: String
+    static let maximumBytes = 2048
+
+    init(time: Int64, sequence: UInt64, source: String, message: String) {
+        self.time = time; self.sequence = sequence; self.source = source; self.message = message
+    }
+
+    init(time: Int64, sequence: UInt64, source: String, message: UnsafeRawBufferPointer) {
+        var bytes = message
+        if bytes.count > SampleLine.maximumBytes {
+            var cut = SampleLine.maximumBytes
+            while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }   // not inside a UTF-8 sequence
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<cut])
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasSuffix("\r") { text.removeLast() }
+        self.init(time: time, sequence: sequence, source: source, message: text)
+    }
+
+    /// Equal when they show the same line (the tie-break position depends on how the scan was split).
+    public static func == (a: SampleLine, b: SampleLine) -> Bool { a.time == b.time && a.source == b.source && a.message == b.message }
+    public func hash(into h: inout Hasher) { h.combine(time); h.combine(source); h.combine(message) }
+
+    static func isBefore(_ t1: Int64, _ s1: UInt64, _ t2: Int64, _ s2: UInt64) -> Bool { t1 != t2 ? t1 < t2 : s1 < s2 }
+    func isBefore(_ o: SampleLine) -> Bool { SampleLine.isBefore(time, sequence, o.time, o.sequence) }
 }
 
 extension QueryPlan {

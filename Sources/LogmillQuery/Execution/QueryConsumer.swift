@@ -24,6 +24,8 @@ final class QueryConsumer: BlockConsumer {
     @exclusivity(unchecked) var untimed = 0
     var failureSamples: [String] = []
     private var literals: [[UInt8]] = []
+    /// Sample lines kept per partial (0: none).
+    private let sampleLimit: Int
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
 
@@ -36,7 +38,8 @@ final class QueryConsumer: BlockConsumer {
         from = options.from ?? Int64.min
         to = options.to ?? Int64.max
         period = windows
-        whole = windows == nil ? QueryPartial(plan: plan) : nil
+        sampleLimit = options.sampleLines
+        whole = windows == nil ? QueryPartial(plan: plan, sampleLimit: options.sampleLines) : nil
         literals = plan.prefilter?.literals ?? []
     }
 
@@ -114,18 +117,20 @@ final class QueryConsumer: BlockConsumer {
         let sequence = UInt64(input.ordinal) << 40 | UInt64(offset)
         if let whole {
             whole.add(ctx, timestamp: r.timestamp, sequence: sequence)
+            if sampleLimit > 0 { whole.sample(time: r.timestamp, sequence: sequence, source: input.name, message: r.message) }
             return
         }
         guard r.timestamp != Record.absent, let period else { untimed += 1; return }
         let start = period.floor(r.timestamp)
         if start != currentStart || current == nil {
             if let found = partials[start] { current = found } else {
-                let p = QueryPartial(plan: plan)
+                let p = QueryPartial(plan: plan, sampleLimit: sampleLimit)
                 partials[start] = p
                 current = p
             }
             currentStart = start
         }
         current!.add(ctx, timestamp: r.timestamp, sequence: sequence)
+        if sampleLimit > 0 { current!.sample(time: r.timestamp, sequence: sequence, source: input.name, message: r.message) }
     }
 }

@@ -18,6 +18,8 @@ public struct QueryOptions: Sendable {
     public var holdWarningRows = 1_000_000
     /// Folders searched for lookup tables (`<name>.csv`).
     public var lookupDirectories: [String] = [".", "lookups"]
+    /// Messages kept per partial as examples of what matched (alarm notifications carry them); 0: none.
+    public var sampleLines = 0
     public init() {}
 }
 
@@ -113,10 +115,10 @@ public final class QueryEngine {
     }
 
     /// An empty partial of this query (to merge others into).
-    public func emptyPartial() -> QueryPartial { QueryPartial(plan: plan) }
+    public func emptyPartial() -> QueryPartial { QueryPartial(plan: plan, sampleLimit: options.sampleLines) }
 
     /// Reads a partial stored with `QueryPartial.encoded()` by this same query.
-    public func partial(from bytes: [UInt8]) throws -> QueryPartial { try QueryPartial(plan: plan, bytes: bytes) }
+    public func partial(from bytes: [UInt8]) throws -> QueryPartial { try QueryPartial(plan: plan, bytes: bytes, sampleLimit: options.sampleLines) }
 
     /// Reads `objects` once. With `windows`, every matched record goes to the partial of the aligned
     /// window of that period holding its `@timestamp` (records without a time are counted, not placed);

@@ -17,6 +17,8 @@ enum Commands {
         Entry(spec: StateCommand.spec, run: StateCommand.run),
         Entry(spec: DaemonCommand.spec, run: DaemonCommand.run),
         Entry(spec: StatusCommand.spec, run: StatusCommand.run),
+        Entry(spec: AlarmsCommand.spec, run: AlarmsCommand.run),
+        Entry(spec: TestCommand.spec, run: TestCommand.run),
     ] }
 
     static var overview: String {

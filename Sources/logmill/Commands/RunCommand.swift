@@ -91,6 +91,13 @@ enum RunCommand {
             }
         }
         for n in r.notes { Terminal.notice("\(job.name): \(n)") }
+        for c in r.alarmChanges {
+            Terminal.notice("\(job.name): alarm \(c.alarm): \(c.transition.oldState.rawValue) → \(c.transition.newState.rawValue) at \(CivilCalendar.iso(c.transition.time))"
+                            + (dryRun ? " (dry run: not recorded, nobody notified)" : ""))
+        }
+        for d in r.notifications where d.error == nil {
+            Terminal.notice("\(job.name): alarm \(d.alarm): \(d.newState.rawValue) notification sent to \(d.notifier)")
+        }
         for w in r.warnings { Terminal.warn("\(job.name): \(w)"); status.raise(.failed) }
         for (sink, payload) in r.payloads where !payload.rejections.isEmpty {
             Terminal.warn("\(job.name): \(sink): \(payload.rejections.count) datum(s) not sendable: \(payload.rejections.prefix(3).map(\.note).joined(separator: "; "))")
