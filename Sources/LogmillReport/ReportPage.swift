@@ -107,20 +107,33 @@ public enum ReportPage {
     }
 
     /// The x-axis ticks: multiples of the smallest round step (1 s … 1 day … years) that gives at
-    /// most six ticks in `[from, to]`, so the labels keep their distance at any range.
+    /// most seven ticks in `[from, to]`, so the labels (about 70 of the plot's 868 units wide) keep
+    /// their distance at any range.
     static func timeTicks(from: Int64, to: Int64) -> [Int64] {
         guard to > from else { return [from] }
         let s: Int64 = 1000, m = 60 * s, h = 60 * m, d = 24 * h
         var steps: [Int64] = [s, 2 * s, 5 * s, 10 * s, 15 * s, 30 * s, m, 2 * m, 5 * m, 10 * m, 15 * m, 30 * m,
                               h, 2 * h, 3 * h, 6 * h, 12 * h, d, 2 * d, 7 * d, 14 * d, 30 * d, 60 * d, 90 * d, 180 * d]
-        var year = 365 * d
-        while year < Int64.max / 10 { steps.append(year); year *= 10 }
-        let range = to.subtractingReportingOverflow(from)
-        let length = range.overflow ? Int64.max : range.partialValue
-        let step = steps.first { length / $0 < 6 } ?? steps[steps.count - 1]
-        // The first multiple of the step at or after `from` (rounded up, so it cannot pass below Int64.min).
+        // Then 1, 2 and 5 years times powers of ten, as long as they fit: the last spans any Int64 range.
+        var years: Int64 = 1
+        grow: while true {
+            for k: Int64 in [1, 2, 5] {
+                let (step, overflow) = (k * years).multipliedReportingOverflow(by: 365 * d)
+                if overflow { break grow }
+                steps.append(step)
+            }
+            years *= 10
+        }
+        // In Double, since `to - from` can overflow Int64.
+        let length = Double(to) - Double(from)
+        let step = steps.first { length / Double($0) <= 6 } ?? steps[steps.count - 1]
+        // The first multiple of the step at or after `from` (rounded toward zero, then up by a step).
         var t = from / step * step
-        if t < from { t += step }
+        if t < from {
+            let (next, overflow) = t.addingReportingOverflow(step)
+            if overflow { return [] }
+            t = next
+        }
         var ticks: [Int64] = []
         while t <= to { ticks.append(t); if t > Int64.max - step { break }; t += step }
         return ticks
