@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Alarms: rules, the M-of-N missing-data evaluation, the state tracker, the SNS message (pure, no I/O).
         .target(name: "LogmillAlarms", dependencies: ["LogmillTime"]),
+        // The end-of-run report: series summaries, text sparklines, a self-contained HTML page of SVG plots.
+        .target(name: "LogmillReport", dependencies: ["LogmillTime"]),
         // Job files, windows and running a job end to end.
         .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet"]),
         // The thin command-line front end.
@@ -50,6 +52,9 @@ let package = Package(
         .testTarget(name: "LogmillTimeTests", dependencies: ["LogmillTime", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRegexTests", dependencies: ["LogmillRegex", "LogmillTestSupport"]),
         .testTarget(name: "LogmillRecordsTests", dependencies: ["LogmillRecords", "LogmillScan", "LogmillDecode", "LogmillSources", "LogmillTestSupport"]),
+        // The report's text and page; a headless Chromium screenshot of the page when chromium is installed
+        // (CZlib inflates the PNG).
+        .testTarget(name: "LogmillReportTests", dependencies: ["LogmillReport", "LogmillTime", "LogmillTestSupport", "CZlib"]),
         .testTarget(name: "LogmillAlarmsTests", dependencies: ["LogmillAlarms", "LogmillTime"]),
         .testTarget(name: "LogmillPatternsTests", dependencies: ["LogmillPatterns"], exclude: ["corpus.txt"]),
         .testTarget(name: "LogmillQueryTests", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillQuery", "LogmillRecords", "LogmillDigest", "LogmillTestSupport"]),

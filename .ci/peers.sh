@@ -4,6 +4,7 @@
 #   Prometheus with the remote-write receiver                     LOGMILL_TEST_PROMETHEUS
 #   Pushgateway                                                    LOGMILL_TEST_PUSHGATEWAY
 #   promtool (for 'promtool check metrics')                        LOGMILL_TEST_PROMTOOL
+# and installs headless Chromium (on PATH as chromium), which screenshots the backfill report page.
 # Source it: it exports those variables and defines stop_peers. Recipes: ../shared/reference/peers.md.
 set -euo pipefail
 
@@ -11,6 +12,9 @@ install_peers() {
     local missing=()
     command -v prometheus >/dev/null || missing+=(prometheus)
     command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
+    command -v chromium >/dev/null || missing+=(chromium)
+    # Installed without recommends, Chromium brings no font: without one the page's labels are blank.
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" -ne 0 ]; then echo "peers: need root to install ${missing[*]}" >&2; return 1; fi
         apt-get update -qq
