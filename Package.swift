@@ -42,9 +42,9 @@ let package = Package(
         // The end-of-run report: series summaries, text sparklines, a self-contained HTML page of SVG plots.
         .target(name: "LogmillReport", dependencies: ["LogmillTime"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet", "LogmillReport"]),
         // The thin command-line front end.
-        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords", "LogmillAlarms"]),
+        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords", "LogmillAlarms", "LogmillReport"]),
 
         // The tests' shared helpers: an HTTP server and a UDP listener on 127.0.0.1, a seeded
         // random generator and temporary directories.

@@ -151,7 +151,7 @@ public struct JobCycle {
 
         // Where this run's windows start: after the last emitted one; else at `start:`; else the latest due.
         let dueEnd = period.floor(now - settle)   // windows ending at or before this are due
-        let firstStart: Int64
+        var firstStart: Int64
         if let through = state.emittedThrough {
             firstStart = through
         } else if let s = job.start {
@@ -159,6 +159,13 @@ public struct JobCycle {
         } else {
             firstStart = period.floor(dueEnd - 1)
         }
+        // A fresh job whose windows a finished backfill emitted starts where the backfill ended.
+        if state.emittedThrough == nil, let b = try? store.loadBackfill(job: job.name), b.finished, b.signature == signature,
+           b.from <= firstStart, firstStart < b.to {
+            report.notes.append("a backfill emitted the windows up to \(CivilCalendar.iso(b.to)); the scheduled runs start there")
+            firstStart = b.to
+        }
+        if state.firstWindow == nil && state.emittedThrough == nil { state.firstWindow = firstStart }
         var open: [Int64: OpenWindow] = [:]
         for w in state.windows { open[w.start] = w }
         var corrections: [(Window, QueryPartial)] = []
@@ -224,7 +231,7 @@ public struct JobCycle {
             samplesByWindow[start] = partial.samples
             let result = engine.finish(partial, window: Window(start: w.start, end: w.end))
             var (datums, _) = try job.mapping.datums(from: result, defaultTimestamp: w.start)
-            datums += defaults(job, datums: datums, at: w.start, state: &state)
+            datums += JobCycle.defaults(job, datums: datums, at: w.start, seen: &state.dimensionSets)
             datumsByWindow[start] = datums
         }
         // Late records merged as corrections: extra datums for their (already emitted) windows.
@@ -358,13 +365,14 @@ public struct JobCycle {
     }
 
     /// Zeros (a metric's `default`) for the dimension sets this job has seen that a window lacks.
-    private func defaults(_ job: JobFile, datums: [MetricDatum], at time: Int64, state: inout JobState) -> [MetricDatum] {
+    /// `seen`: the dimension sets per metric of the windows before (updated with this window's).
+    static func defaults(_ job: JobFile, datums: [MetricDatum], at time: Int64, seen dimensionSets: inout [String: [[String]]]) -> [MetricDatum] {
         var out: [MetricDatum] = []
         for m in job.mapping.metrics {
-            var seen = Set(state.dimensionSets[m.name] ?? [])
+            var seen = Set(dimensionSets[m.name] ?? [])
             let present = Set(datums.filter { $0.name == m.name }.map { $0.dimensions.map { "\($0.name)=\($0.value)" } })
             for p in present where seen.count < 1000 { seen.insert(p) }
-            state.dimensionSets[m.name] = seen.sorted { $0.joined(separator: ",") < $1.joined(separator: ",") }
+            dimensionSets[m.name] = seen.sorted { $0.joined(separator: ",") < $1.joined(separator: ",") }
             guard let value = m.defaultValue else { continue }
             let constantOnly = job.mapping.dimensions.allSatisfy { if case .constant = $0.source { return true }; return false }
             var sets = seen

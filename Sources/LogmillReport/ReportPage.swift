@@ -88,7 +88,7 @@ public enum ReportPage {
         func y(_ v: Double) -> Double { hi == lo ? (yTop + yBottom) / 2 : yBottom - (v / 2 - lo / 2) / (hi / 2 - lo / 2) * (yBottom - yTop) }
         let yLabels = hi == lo ? [lo] : [hi, lo]
         for v in yLabels {
-            svg += "<text x=\"\(c(left - 8))\" y=\"\(c(y(v) + 4))\" text-anchor=\"end\">\(escape(number(v)))</text>\n"
+            svg += "<text x=\"\(c(left - 8))\" y=\"\(c(y(v) + 4))\" text-anchor=\"end\">\(escape(axisNumber(v)))</text>\n"
         }
         // Runs of points no more than a period apart are one subpath each; a run of one point has
         // no line to show, so it is drawn as a dot.
@@ -149,6 +149,15 @@ public enum ReportPage {
     static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(format: "%.6g", v)
+    }
+
+    /// Axis labels fit the margin: from a million on, four significant digits and an SI suffix (`206.3M`).
+    static func axisNumber(_ v: Double) -> String {
+        let units: [(Double, String)] = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")]
+        for (scale, suffix) in units where abs(v) >= scale && abs(v) < scale * 1000 {
+            return String(format: "%.4g", v / scale) + suffix
+        }
+        return abs(v) >= 1e18 ? String(format: "%.2e", v) : number(v)
     }
 
     /// A coordinate to one decimal: enough for a screen, and a stable text for the tests.

@@ -55,13 +55,17 @@ public struct SinkKind: Sendable {
     /// Kinds that take free `LABEL=VALUE` options (Pushgateway grouping labels): what they are; nil: none.
     public let labels: String?
     public let redelivery: SinkRedelivery
+    /// How old a datum the receiver takes (ms before now), when it has a limit: a backfill leaves
+    /// older windows out for this sink and says so.
+    public let maxAge: Int64?
     /// Checks across options and the argument, without side effects; a message when something is wrong.
     let check: (@Sendable (SinkConfiguration) -> String?)?
     let build: @Sendable (SinkConfiguration, SinkContext) throws -> any MetricSink
 
     init(_ name: String, _ summary: String, argument: SinkArgument? = nil, options: [SinkOption] = [], labels: String? = nil,
-         redelivery: SinkRedelivery, check: (@Sendable (SinkConfiguration) -> String?)? = nil,
+         redelivery: SinkRedelivery, maxAge: Int64? = nil, check: (@Sendable (SinkConfiguration) -> String?)? = nil,
          build: @escaping @Sendable (SinkConfiguration, SinkContext) throws -> any MetricSink) {
+        self.maxAge = maxAge
         self.name = name
         self.summary = summary
         self.argument = argument
@@ -160,6 +164,8 @@ public enum SinkRegistry {
                     SinkOption("attempts", .integer(1...20), default: "3", SinkOption.attempts.doc),
                  ],
                  redelivery: .adds,
+                 // PutMetricData refuses timestamps more than two weeks old.
+                 maxAge: 14 * 86_400_000,
                  check: { c in
                     guard let e = c.text("endpoint") else { return nil }
                     return SinkOptionParser.checkArgument(e, .url).map { "endpoint: " + $0 }

@@ -16,6 +16,9 @@ public struct JobState: Codable, Sendable {
     /// Windows ending at or before this time (epoch ms) have been computed and handed to the sinks'
     /// ledger; records that fall in them later are late.
     public var emittedThrough: Int64?
+    /// The start of the first window the scheduled runs emitted (absent in state written before it
+    /// was recorded: a backfill then treats every earlier window as theirs).
+    public var firstWindow: Int64?
     /// Read positions per source object.
     public var objects: [ObjectCheckpoint] = []
     /// Windows that are not finished: still collecting records (not yet due), or emitted but not yet

@@ -13,6 +13,7 @@ enum Commands {
     static var all: [Entry] { [
         Entry(spec: QueryCommand.spec, run: QueryCommand.run),
         Entry(spec: RunCommand.spec, run: RunCommand.run),
+        Entry(spec: BackfillCommand.spec, run: BackfillCommand.run),
         Entry(spec: ValidateCommand.spec, run: ValidateCommand.run),
         Entry(spec: StateCommand.spec, run: StateCommand.run),
         Entry(spec: DaemonCommand.spec, run: DaemonCommand.run),
