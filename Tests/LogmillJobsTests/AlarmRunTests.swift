@@ -1,6 +1,7 @@
 import Foundation
 import LogmillAlarms
 import LogmillJobs
+import LogmillSinks
 import LogmillTestSupport
 import LogmillTime
 import XCTest
@@ -145,5 +146,76 @@ final class AlarmRunTests: XCTestCase {
         let third = try run(tmp.path, at: 2)
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertEqual(server.requests.count, 1, "sent once")
+    }
+}
+
+/// The notifier kinds on their own: Slack's text body, a command with the message on stdin and the
+/// alarm in its environment, a failing or hanging command reported, stdout.
+final class AlarmNotifierTests: XCTestCase {
+    func message() throws -> AlarmMessage {
+        let rule = try AlarmRule.parse("Spike = Errors Sum > 5 for 1 of 1", period: Period.parse("5m")!)
+        let t = AlarmTransition(oldState: .ok, newState: .alarm, time: 1_793_491_500_000, reason: "Threshold Crossed: 1 datapoint [9.0 (01/11/26 00:00:00)] was greater than the threshold (5.0).",
+                                datapoints: [AlarmDatapoint(start: 1_793_491_200_000, value: 9)])
+        return AlarmMessage(rule: rule, transition: t, namespace: "T", unit: "Count",
+                            sampleLines: [AlarmSampleLine(time: 1_793_491_201_000, source: "app.log", line: "ERROR boom \"quoted\"")])
+    }
+
+    func delivery(_ dir: String) -> AlarmDelivery {
+        var d = AlarmDelivery(clock: SystemClock(), output: TextBuffer(), base: dir, environment: ["PATH": "/usr/bin:/bin"])
+        d.commandSeconds = 2
+        return d
+    }
+
+    func testSlackGetsATextBodyAndWebhookTheMessage() throws {
+        let server = try TestHTTPServer(script: [], fallback: .status(200, "ok"))
+        defer { server.stop() }
+        let m = try message()
+        XCTAssertNil(delivery("").deliver(m, key: "k1", reminder: false, to: try AlarmNotifierSpec.parse("slack \(server.url)/services/T0/B0/XYZ")))
+        XCTAssertNil(delivery("").deliver(m, key: "k2", reminder: true, to: try AlarmNotifierSpec.parse("webhook \(server.url)/hook")))
+        let requests = server.requests
+        XCTAssertEqual(requests.count, 2)
+        let text = (requests[0].json as? [String: Any])?["text"] as? String ?? ""
+        XCTAssertTrue(text.hasPrefix("ALARM: \"Spike\""), text)
+        XCTAssertTrue(text.contains("app.log: ERROR boom \"quoted\""), text)
+        let body = requests[1].json as? [String: Any] ?? [:]
+        XCTAssertEqual(body["NewStateValue"] as? String, "ALARM")
+        XCTAssertEqual((body["SampleLines"] as? [[String: Any]])?.first?["line"] as? String, "ERROR boom \"quoted\"")
+        // A receiver that refuses: the error names the endpoint and the status, not the URL's path.
+        let refusing = try TestHTTPServer(script: [], fallback: .status(400, "bad"))
+        defer { refusing.stop() }
+        let error = delivery("").deliver(m, key: "k3", reminder: false, to: try AlarmNotifierSpec.parse("slack \(refusing.url)/services/SECRET"))
+        XCTAssertNotNil(error)
+        XCTAssertTrue(error!.contains("HTTP 400"), error!)
+        XCTAssertFalse(error!.contains("SECRET"), error!)
+    }
+
+    func testACommandGetsTheMessageOnStdinAndFailuresAreReported() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-notify-command")
+        defer { tmp.cleanup() }
+        let script = tmp.path + "/page.sh"
+        try "#!/bin/sh\ncat > \"$(dirname \"$0\")/got.json\"\necho \"$LOGMILL_ALARM_NAME $LOGMILL_ALARM_STATE $LOGMILL_ALARM_OLD_STATE\" > \"$(dirname \"$0\")/env.txt\"\n"
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let m = try message()
+        XCTAssertNil(delivery(tmp.path).deliver(m, key: "k", reminder: false, to: try AlarmNotifierSpec.parse("command ./page.sh")))
+        XCTAssertEqual(try String(contentsOfFile: tmp.path + "/got.json", encoding: .utf8), m.json)
+        XCTAssertEqual(try String(contentsOfFile: tmp.path + "/env.txt", encoding: .utf8), "Spike ALARM OK\n")
+
+        try "#!/bin/sh\necho 'pager is down' >&2\nexit 3\n".write(toFile: tmp.path + "/fail.sh", atomically: true, encoding: .utf8)
+        chmod(tmp.path + "/fail.sh", 0o755)
+        XCTAssertEqual(delivery(tmp.path).deliver(m, key: "k", reminder: false, to: try AlarmNotifierSpec.parse("command fail.sh")),
+                       "command fail.sh: exit status 3: pager is down")
+        try "#!/bin/sh\nexec sleep 30\n".write(toFile: tmp.path + "/hang.sh", atomically: true, encoding: .utf8)
+        chmod(tmp.path + "/hang.sh", 0o755)
+        XCTAssertEqual(delivery(tmp.path).deliver(m, key: "k", reminder: false, to: try AlarmNotifierSpec.parse("command hang.sh")),
+                       "command hang.sh: still running after 2 s; stopped")
+        XCTAssertTrue(delivery(tmp.path).deliver(m, key: "k", reminder: false, to: try AlarmNotifierSpec.parse("command nope.sh"))?
+            .hasPrefix("command nope.sh: cannot run it") ?? false)
+
+        let out = TextBuffer()
+        var d = delivery(tmp.path)
+        d.output = out
+        XCTAssertNil(d.deliver(m, key: "k", reminder: true, to: .stdout))
+        XCTAssertTrue(out.text.hasPrefix("still ALARM: \"Spike\""), out.text)
     }
 }

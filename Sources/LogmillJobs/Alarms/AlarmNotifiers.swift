@@ -109,13 +109,21 @@ public struct AlarmDelivery {
                                             // Stable across retries and runs: receivers can drop a repeat.
                                             ("X-Logmill-Notification", key)],
                                   body: Data(body.utf8))
+        // Messages name the host only: a notifier URL's path may be its secret (Slack's is).
+        let host = "\(url.scheme ?? "http")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")"
+        func hidePath(_ text: String) -> String {
+            var t = text.replacingOccurrences(of: HTTPClient.endpoint(url), with: host + "/…")
+            t = t.replacingOccurrences(of: url.absoluteString, with: host + "/…")
+            if url.path.count > 1 { t = t.replacingOccurrences(of: url.path, with: "/…") }
+            return t
+        }
         do {
             let response = try client.send(request)
             if (200..<300).contains(response.status) { return nil }
             let text = response.echoText.split(whereSeparator: \.isNewline).joined(separator: " ")
-            return "\(HTTPClient.endpoint(url)): HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text.prefix(200))")
+            return hidePath("\(host)/…: HTTP \(response.status)" + (text.isEmpty ? "" : ": \(text.prefix(200))"))
         } catch {
-            return "\(error)"
+            return hidePath("\(error)")
         }
     }
 

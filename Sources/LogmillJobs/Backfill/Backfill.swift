@@ -238,8 +238,8 @@ public struct Backfill {
         progress?(.emitting(windows: totalWindows))
         // File sinks that replace their file (OpenMetrics for promtool, Prometheus text) get the whole
         // range in one write at the end: delivered a chunk at a time, only the last chunk would stay.
-        var deferred: [Int: [MetricDatum]] = [:]
-        for (i, entry) in sinks.enumerated() where Backfill.writesWholeRange(entry.configuration) { deferred[i] = [] }
+        let deferred = sinks.indices.filter { Backfill.writesWholeRange(sinks[$0].configuration) }
+        var wholeRange: [MetricDatum] = []
         var chunk: [(window: Window, datums: [MetricDatum])] = []
         var s = range.start
         var stopped = false
@@ -261,7 +261,7 @@ public struct Backfill {
                 report.alarmChanges += JobAlarms.observe(&trackers, job: job, windows: [window], datums: [window.start: datums], samples: [:])
             }
             chunk.append((window, datums))
-            for i in deferred.keys { deferred[i]! += datums }
+            if !deferred.isEmpty { wholeRange.append(contentsOf: datums) }
             s = window.end
             if chunk.count == chunkWindows || s >= range.end {
                 if !(try deliver(chunk, job: job, sinks: sinks, state: &state, report: &report, skipped: &skipped, now: now)) { stopped = true }
@@ -270,7 +270,7 @@ public struct Backfill {
             }
         }
         if !stopped {
-            stopped = !(try deliverWholeRange(deferred, job: job, sinks: sinks, state: &state, report: &report))
+            stopped = !(try deliverWholeRange(wholeRange, to: deferred, job: job, sinks: sinks, state: &state, report: &report))
         }
         for (i, k) in skipped.sorted(by: { $0.key < $1.key }) {
             report.skipped.append((sinks[i].sink?.label ?? sinks[i].key, k.range, k.datums))
@@ -390,11 +390,11 @@ public struct Backfill {
 
     /// The sinks that take the whole range at once: written (again, after a crash: they replace)
     /// until each is recorded in the state as done.
-    private func deliverWholeRange(_ deferred: [Int: [MetricDatum]], job: JobFile,
+    private func deliverWholeRange(_ datums: [MetricDatum], to deferred: [Int], job: JobFile,
                                    sinks: [(key: String, configuration: SinkConfiguration, sink: (any MetricSink)?, error: String?)],
                                    state: inout BackfillState, report: inout Report) throws -> Bool {
         var ok = true
-        for (i, datums) in deferred.sorted(by: { $0.key < $1.key }) {
+        for i in deferred {
             let entry = sinks[i]
             if (state.wholeRangeWritten ?? []).contains(entry.key) { continue }
             guard let sink = entry.sink else {
