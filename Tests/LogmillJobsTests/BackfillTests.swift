@@ -321,4 +321,40 @@ final class BackfillTests: XCTestCase {
         XCTAssertFalse(page.contains("http://") || page.contains("https://"))
         XCTAssertEqual(Archive.emf(tmp.path + "/out/a.emf"), archive.expected(from: Archive.start, to: Archive.start + 6 * 3_600_000))
     }
+
+    /// The OpenMetrics file a backfill writes holds every window of the range, timestamped, and
+    /// `promtool tsdb create-blocks-from openmetrics` turns it into TSDB blocks.
+    func testTheOpenMetricsFileLoadsIntoPromtoolBlocks() throws {
+        let env = ProcessInfo.processInfo.environment
+        let candidates = [env["LOGMILL_TEST_PROMTOOL"]] + (env["PATH"] ?? "").split(separator: ":").map { "\($0)/promtool" }
+        guard let promtool = candidates.compactMap({ $0 }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("skipped: promtool not found (LOGMILL_TEST_PROMTOOL unset, not on PATH; .ci/peers.sh installs Prometheus, which ships it)")
+            throw XCTSkip("promtool not found (LOGMILL_TEST_PROMTOOL unset, not on PATH); .ci/peers.sh installs it")
+        }
+        let tmp = TemporaryDirectory(prefix: "logmill-backfill-promtool")
+        defer { tmp.cleanup() }
+        let archive = Archive(directory: tmp.path, seed: 21, hours: 30, missing: [])
+        try archive.write(0..<30)
+        let text = Archive.job.replacingOccurrences(of: "sink: openmetrics out/a.om", with: "sink: openmetrics out/a.om timestamps=true")
+        try text.write(toFile: tmp.path + "/archive.job", atomically: true, encoding: .utf8)
+        var b = backfill(tmp.path, now: Archive.start + 40 * 3_600_000)
+        b.chunkWindows = 20   // many chunks: the file must still hold them all
+        let r = try b.run(try JobFile.load(tmp.path + "/archive.job"), from: Archive.start, to: Archive.start + 30 * 3_600_000)
+        XCTAssertTrue(r.succeeded, "\(r.warnings) \(r.sinks)")
+        let om = try String(contentsOfFile: tmp.path + "/out/a.om", encoding: .utf8)
+        let points = om.split(separator: "\n").filter { $0.hasPrefix("N{") }
+        XCTAssertEqual(points.count, Archive.emf(tmp.path + "/out/a.emf", withZeros: true).count, "every window's datum is in the file")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["tsdb", "create-blocks-from", "openmetrics", tmp.path + "/out/a.om", tmp.path + "/blocks"]
+        let errors = Pipe()
+        p.standardError = errors
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, said)
+        let blocks = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path + "/blocks")) ?? []
+        XCTAssertFalse(blocks.isEmpty, "promtool wrote blocks")
+    }
 }
