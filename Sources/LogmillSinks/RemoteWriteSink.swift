@@ -1,6 +1,8 @@
 import Foundation
+import LogmillAWS
 import LogmillMetrics
 import LogmillNet
+import LogmillTime
 
 /// Prometheus remote write 1.0: `sink: remote-write URL [max-series=500] [max-bytes=1048576] [timeout=S]
 /// [attempts=N] [header=Name:Value…] [bearer-token=T] [basic-auth=U:P]`.
@@ -17,8 +19,25 @@ import LogmillNet
 /// a series with very many samples is split into consecutive pieces, and requests go out one after
 /// another so each series' samples stay ordered. 2xx is success; 5xx and 429 are retried with backoff
 /// by the shared client; any other status fails at once (no retry) with the receiver's message.
+/// With `sigv4=true` every request is signed with SigV4 for the service `aps` (Amazon Managed Service
+/// for Prometheus, as the ADOT collector's `sigv4auth` does), with the AWS CLI's credential chain and
+/// region (`region=`, `profile=`; else the workspace URL's region).
 public struct RemoteWriteSink: MetricSink {
+    /// What signs requests for Amazon Managed Service for Prometheus.
+    public struct Signing: Sendable {
+        public var region: String
+        public var credentials: CredentialProvider
+        public var clock: any Clock
+        public init(region: String, credentials: CredentialProvider, clock: any Clock) {
+            self.region = region; self.credentials = credentials; self.clock = clock
+        }
+    }
+
     public let url: URL
+    /// nil: unsigned.
+    public var signing: Signing?
+    /// Why signing is impossible (no region): each delivery fails with it.
+    var signingProblem: String?
     public let maxSeries: Int
     public let maxBytes: Int
     public let headers: [(name: String, value: String)]
@@ -40,9 +59,24 @@ public struct RemoteWriteSink: MetricSink {
     static let reservedHeaders: Set<String> = ["content-encoding", "content-type", "x-prometheus-remote-write-version", "user-agent"]
 
     /// From a checked job-file line.
-    init(_ c: SinkConfiguration, client: HTTPClient) {
+    init(_ c: SinkConfiguration, client: HTTPClient, context: SinkContext) {
         self.init(url: URL(string: c.argument!)!, maxSeries: c.integer("max-series")!, maxBytes: c.integer("max-bytes")!,
                   headers: HTTPDelivery.headers(c), client: client)
+        if c.bool("sigv4") {
+            let config = AWSSharedConfig(environment: context.environment, profile: c.text("profile"))
+            if let region = c.text("region").flatMap({ $0.isEmpty ? nil : $0 }) ?? config.region ?? RemoteWriteSink.region(of: url) {
+                signing = Signing(region: region, credentials: CredentialProvider(chain: CredentialChain(config: config)), clock: context.clock)
+            } else {
+                signingProblem = "sigv4=true needs a region: region=…, AWS_REGION, the profile's region, or an aps-workspaces.REGION.amazonaws.com URL"
+            }
+        }
+    }
+
+    /// `us-east-1` of `https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-…/api/v1/remote_write`.
+    static func region(of url: URL) -> String? {
+        guard let host = url.host, host.hasPrefix("aps-workspaces."), host.hasSuffix(".amazonaws.com") else { return nil }
+        let parts = host.split(separator: ".")
+        return parts.count >= 4 ? String(parts[1]) : nil
     }
 
     public var label: String { "remote-write \(HTTPClient.endpoint(url))" }
@@ -152,12 +186,22 @@ public struct RemoteWriteSink: MetricSink {
     public func deliver(_ payload: SinkPayload) -> SinkOutcome {
         guard let bodies = payload.content(as: [Data].self) else { return .foreign(label, payload) }
         return SinkOutcome.inOrder(label, payload, steps: bodies.count) { i in
-            let request = HTTPRequest(method: "POST", url: url, headers: [
+            if let signingProblem { throw SinkError(sink: label, message: signingProblem) }
+            var headers: [(name: String, value: String)] = [
                 ("Content-Encoding", "snappy"),
                 ("Content-Type", "application/x-protobuf"),
                 ("X-Prometheus-Remote-Write-Version", "0.1.0"),
                 ("User-Agent", HTTPDelivery.userAgent),
-            ] + headers, body: bodies[i])
+            ] + self.headers
+            if let s = signing {
+                let creds: Credentials
+                do { creds = try s.credentials.credentials(now: s.clock.date()) } catch {
+                    throw SinkError(sink: label, message: "sigv4: no credentials: \(error)")
+                }
+                headers += SigV4(region: s.region, service: "aps").sign(method: "POST", url: url, headers: headers, body: bodies[i],
+                                                                        credentials: creds, date: s.clock.date()).headers
+            }
+            let request = HTTPRequest(method: "POST", url: url, headers: headers, body: bodies[i])
             let which = bodies.count > 1 ? "request \(i + 1) of \(bodies.count): " : ""
             let earlier = i > 0 ? " (the \(i) earlier request(s) were written)" : ""
             try HTTPDelivery.send(request, with: client, sink: label, prefix: which, suffix: earlier)

@@ -149,10 +149,20 @@ public enum SinkRegistry {
                     SinkOption("max-series", .integer(1...100_000), default: "500", "series per request"),
                     SinkOption("max-bytes", .integer(64...(64 << 20)), default: "1048576", "uncompressed bytes per request (about)"),
                     .timeout, .attempts, .header, .bearerToken, .basicAuth,
+                    SinkOption("sigv4", .bool, default: "false", "sign with SigV4 for Amazon Managed Service for Prometheus (service aps)"),
+                    SinkOption("region", .text, "with sigv4: the AWS region; default: the AWS CLI's, else the workspace URL's"),
+                    SinkOption("profile", .text, metavar: "NAME", "with sigv4: profile in ~/.aws/config and ~/.aws/credentials"),
                  ],
                  redelivery: .keepsFirst,
-                 check: { checkHTTP($0, reserved: RemoteWriteSink.reservedHeaders) }) { c, context in
-            RemoteWriteSink(c, client: HTTPClient(policy: HTTPDelivery.policy(c), clock: context.clock))
+                 check: { c in
+                    if !c.bool("sigv4") && (c.text("region") != nil || c.text("profile") != nil) { return "region= and profile= go with sigv4=true" }
+                    if c.bool("sigv4") && (c.text("bearer-token") != nil || c.text("basic-auth") != nil) {
+                        return "sigv4=true signs the requests itself; leave out bearer-token= and basic-auth="
+                    }
+                    let signed: Set<String> = c.bool("sigv4") ? ["authorization", "x-amz-date", "x-amz-security-token"] : []
+                    return checkHTTP(c, reserved: RemoteWriteSink.reservedHeaders.union(signed))
+                 }) { c, context in
+            RemoteWriteSink(c, client: HTTPClient(policy: HTTPDelivery.policy(c), clock: context.clock), context: context)
         },
         SinkKind("cloudwatch", "CloudWatch PutMetricData signed with SigV4 and the AWS CLI's credential chain; datums CloudWatch would refuse are left out with the reason",
                  options: [
