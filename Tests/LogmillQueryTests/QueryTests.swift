@@ -59,6 +59,34 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try QueryEngine(text: "filter @message like \"a\" or @message like \"bb\"").plan.prefilterLiterals, ["a", "bb"])
         XCTAssertNil(try QueryEngine(text: "filter @message not like \"a\"").plan.prefilterLiterals)
         XCTAssertNil(try QueryEngine(text: "filter @message like \"a\" or x = 1").plan.prefilterLiterals)
+        // A field read from the record: its text, or a line with a JSON \u escape, which could spell it.
+        XCTAssertEqual(try QueryEngine(text: "filter level = \"ERROR\" | stats count(*)").plan.prefilterLiterals, ["ERROR", "\\u"])
+        XCTAssertNil(try QueryEngine(text: "filter path = \"/api\"").plan.prefilterLiterals, "'/' may be written \\/ in JSON")
+        XCTAssertNil(try QueryEngine(text: "fields lower(level) as lv | filter lv = \"error\"").plan.prefilterLiterals,
+                     "a computed field's text need not be in the line")
+    }
+
+    /// The field prefilter never drops a matching line: JSON values written with escapes, values in
+    /// nested objects, positional S3 fields; and lines that only mention the text elsewhere still
+    /// go through the real filter.
+    func testFieldPrefilterKeepsEveryMatchingLine() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-field-prefilter")
+        defer { tmp.cleanup() }
+        let lines = [
+            #"{"timestamp":"2026-11-01T00:00:01Z","level":"ERROR","service":"a","latency_ms":5}"#,
+            #"{"timestamp":"2026-11-01T00:00:02Z","level":"\u0045RROR","service":"a","latency_ms":7}"#,
+            #"{"timestamp":"2026-11-01T00:00:03Z","level":"INFO","service":"a","msg":"no ERROR here","latency_ms":9}"#,
+            #"{"timestamp":"2026-11-01T00:00:04Z","ctx":{"level":"ERROR"},"level":"WARN","latency_ms":11}"#,
+            #"{"timestamp":"2026-11-01T00:00:05Z","level":"ERR\u004fR","latency_ms":13}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: tmp.path + "/app.jsonl", atomically: true, encoding: .utf8)
+        func count(_ q: String) throws -> String {
+            let result = try QueryEngine(text: q).run(try SourceArguments.objects([tmp.path + "/app.jsonl"]))
+            return result.rows.map { $0.map { $0.text ?? "-" }.joined(separator: ",") }.joined(separator: ";")
+        }
+        XCTAssertEqual(try count("filter level = \"ERROR\" | stats count(*) as n, sum(latency_ms) as s"), "3,25")
+        XCTAssertEqual(try count("filter ctx.level = \"ERROR\" | stats count(*) as n"), "1")
+        XCTAssertEqual(try count("filter level like \"RR\" | stats count(*) as n"), "3")
     }
 }
 

@@ -595,6 +595,13 @@ struct Compiler {
             }
         case .contains(.system(.message), let lit, negated: false):
             return lit.isEmpty ? nil : [lit]
+        case .equalsText(.discovered, let lit, negated: false), .contains(.discovered, let lit, negated: false):
+            // A field read from the record (JSON, positional, key=value) holds bytes of its line. In a
+            // JSON string a printable ASCII literal without `"`, `\` or `/` appears as it is, unless the
+            // writer spelled some of its characters as `\u` escapes: lines with one are read too.
+            guard !lit.isEmpty, lit.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/") })
+            else { return nil }
+            return [lit, Array("\\u".utf8)]
         case .matches(.system(.message), let re, negated: false):
             return re.requiredLiterals
         case .compare(_, let a, let b):
