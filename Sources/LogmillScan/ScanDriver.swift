@@ -71,6 +71,15 @@ public final class WorkerBudget: @unchecked Sendable {
     public init(capacity: Int) { self.capacity = max(1, capacity) }
 
     /// Takes at least one worker (waiting for one if none is free) and up to `wanted` if free.
+    /// Takes up to `wanted` workers that are free now, without waiting; 0 when none is.
+    public func tryAcquire(upTo wanted: Int) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        let granted = max(0, min(wanted, capacity - inUse))
+        inUse += granted
+        return granted
+    }
+
     public func acquire(upTo wanted: Int) -> Int {
         condition.lock()
         defer { condition.unlock() }
@@ -187,6 +196,8 @@ public final class ScanDriver {
         let taskList = tasks
         let cancellation = options.cancellation
         let timestampField = options.timestampField
+        // The budget only lends decoding threads when the scan may use more threads than it has workers.
+        let budget: WorkerBudget? = workerCount < options.workers ? options.budget : nil
         let lines = max(chunk, options.maxLineBytes), documents = max(chunk, options.maxDocumentBytes)
         DispatchQueue.concurrentPerform(iterations: workerCount) { w in
             var local = ScanReport()
@@ -199,7 +210,7 @@ public final class ScanDriver {
                 guard t < taskList.count else { break }
                 if cancellation?.isCancelled == true { local.cancelled = true; break }
                 ScanDriver.run(taskList[t], chunk: chunk, limits: (lines, documents), buffer: buffer, consumer: box.consumers[w], events: events,
-                               cancellation: cancellation, timestampField: timestampField, report: &local)
+                               cancellation: cancellation, timestampField: timestampField, budget: budget, report: &local)
             }
             buffer.free()
             lock.lock()
@@ -211,10 +222,10 @@ public final class ScanDriver {
     }
 
     private static func run(_ task: Task, chunk: Int, limits: (lines: Int, documents: Int), buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
-                            cancellation: ScanCancellation?, timestampField: String?, report: inout ScanReport) {
+                            cancellation: ScanCancellation?, timestampField: String?, budget: WorkerBudget?, report: inout ScanReport) {
         let object = task.input
         let path = object.name
-        let stream: ByteStream
+        var stream: ByteStream
         var compressed = false
         do {
             if let r = task.range {
@@ -228,6 +239,19 @@ public final class ScanDriver {
         } catch {
             report.errors.append("\(error)")
             return
+        }
+        // A compressed object is decoded on a second thread while this one parses, when the budget
+        // has a core to spare (one large .gz; many of them already keep every worker busy).
+        var readAhead = false
+        if compressed, let budget, budget.tryAcquire(upTo: 1) == 1 {
+            stream = ReadAheadStream(stream)
+            readAhead = true
+        }
+        defer {
+            if readAhead {
+                (stream as? ReadAheadStream)?.stop()
+                budget?.release(1)
+            }
         }
         if task.isFirstPart { report.objects += 1 }
         var format = task.format
@@ -263,6 +287,7 @@ public final class ScanDriver {
                 report.errors.append("\(path): \(oversized) line(s) longer than \(limits.lines) bytes were skipped (the first at byte \(firstOversized)); raise --max-record-size to read them")
             }
             if let g = stream as? GzipStream { report.bytesDecompressed += g.bytesDecompressed }
+            else if let r = stream as? ReadAheadStream { r.stop(); report.bytesDecompressed += r.bytesDecompressed }
             else if !compressed { report.bytesDecompressed += 0 }
             events?(.read(bytes: stream.bytesRead - lastRead))
             events?(.finished(object: path))

@@ -337,6 +337,30 @@ final class ScannerTests: XCTestCase {
         XCTAssertTrue(report.errors[0].contains("offset"), report.errors[0])
     }
 
+    /// One large compressed object with a spare worker: decoded on a second thread while the first
+    /// parses. Same lines, same counts and the same error at the same offset as decoding in line.
+    func testOneGzipDecodedAheadOnASecondThreadGivesTheSameResult() throws {
+        var text = ""
+        for i in 0..<300_000 { text += "line \(i) \(i * 7919 % 100_000) some padding to make blocks\n" }
+        let a = try gzip(Array(text.utf8)), b = try gzip(Array("tail one\ntail two\n".utf8))
+        let whole = write("big.gz", a + b)
+        let (inline, r1) = try scan([whole], workers: 1)
+        let (ahead, r2) = try scan([whole], workers: 2)
+        XCTAssertEqual(inline.lines.count, 300_002)
+        XCTAssertEqual(ahead.lines, inline.lines)
+        XCTAssertEqual(r2.bytesDecompressed, r1.bytesDecompressed)
+        XCTAssertEqual(r2.bytesRead, r1.bytesRead)
+        XCTAssertTrue(r2.errors.isEmpty, "\(r2.errors)")
+        // Cut in the middle: the lines before the cut, and one error naming the offset, either way.
+        let cut = write("cut-big.gz", Array(a.prefix(a.count * 2 / 3)))
+        let (c1, e1) = try scan([cut], workers: 1)
+        let (c2, e2) = try scan([cut], workers: 2)
+        XCTAssertGreaterThan(c1.lines.count, 100_000)
+        XCTAssertEqual(c2.lines, c1.lines)
+        XCTAssertEqual(e2.errors, e1.errors)
+        XCTAssertEqual(e2.errors.count, 1)
+    }
+
     func testGlobsAndDirectories() throws {
         try FileManager.default.createDirectory(atPath: dir + "/a/b", withIntermediateDirectories: true)
         _ = write("a/x.log", Array("1\n".utf8))

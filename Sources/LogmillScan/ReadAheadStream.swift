@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import LogmillDecode
+import LogmillSources
+
+/// Decodes a stream on a second thread while the scan worker parses what was decoded before, so a
+/// single large compressed object uses two cores (inflate on one, records on the other). Memory is
+/// bounded: at most `depth` blocks of `blockSize` bytes wait between the two threads. The scan
+/// driver uses it only when the worker budget grants the extra thread.
+final class ReadAheadStream: ByteStream {
+    /// What the two threads share; the decoding thread holds only this, never the stream object,
+    /// so dropping the stream stops it.
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var blocks: [[UInt8]] = []
+        var finished = false
+        var error: (any Error)?
+        var stopped = false
+        var bytesRead = 0
+        var bytesDecompressed = 0
+        var exited = false
+    }
+
+    private let shared = Shared()
+    private var current: [UInt8] = []
+    private var position = 0
+    /// Whether the underlying stream was a gzip decoder (for the report).
+    let isGzip: Bool
+
+    init(_ source: ByteStream, blockSize: Int = 1 << 20, depth: Int = 4) {
+        isGzip = source is GzipStream
+        let shared = self.shared
+        nonisolated(unsafe) let stream = source
+        DispatchQueue.global().async {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+            defer { buffer.deallocate() }
+            var failure: (any Error)?
+            var end = false
+            while !end {
+                var filled = 0
+                do {
+                    while filled < blockSize {
+                        let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                        if n == 0 { end = true; break }
+                        filled += n
+                    }
+                } catch {
+                    failure = error
+                    end = true
+                }
+                let block = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+                shared.condition.lock()
+                while shared.blocks.count >= depth && !shared.stopped { shared.condition.wait() }
+                if shared.stopped { end = true }
+                if !block.isEmpty { shared.blocks.append(block) }
+                shared.bytesRead = stream.bytesRead
+                if let g = stream as? GzipStream { shared.bytesDecompressed = g.bytesDecompressed }
+                if end { shared.finished = true; shared.error = failure }
+                shared.condition.broadcast()
+                shared.condition.unlock()
+            }
+            shared.condition.lock()
+            shared.exited = true
+            shared.condition.broadcast()
+            shared.condition.unlock()
+        }
+    }
+
+    deinit { stop() }
+
+    /// Stops the decoding thread and waits for it (so the underlying stream is no longer used).
+    func stop() {
+        shared.condition.lock()
+        shared.stopped = true
+        shared.condition.broadcast()
+        while !shared.exited { shared.condition.wait() }
+        shared.condition.unlock()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if position == current.count {
+            shared.condition.lock()
+            while shared.blocks.isEmpty && !shared.finished { shared.condition.wait() }
+            if shared.blocks.isEmpty {
+                let error = shared.error
+                shared.error = nil
+                shared.condition.unlock()
+                if let error { throw error }
+                return 0
+            }
+            current = shared.blocks.removeFirst()
+            position = 0
+            shared.condition.broadcast()
+            shared.condition.unlock()
+        }
+        let n = min(buffer.count, current.count - position)
+        current.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
+        }
+        position += n
+        return n
+    }
+
+    /// Compressed bytes the decoding thread has taken from the object so far.
+    var bytesRead: Int {
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        return shared.bytesRead
+    }
+
+    var bytesDecompressed: Int {
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        return shared.bytesDecompressed
+    }
+}
