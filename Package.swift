@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillTime", "LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery", "LogmillTestSupport"]),
         // S3 sources against moto (LOGMILL_TEST_MOTO) and a scripted S3 with faults; HTTP sources against the test server.
-        .testTarget(name: "LogmillRemoteTests", dependencies: ["LogmillRemote", "LogmillSources", "LogmillAWS", "LogmillNet", "LogmillTime", "LogmillQuery", "LogmillScan", "LogmillJobs", "LogmillSinks", "LogmillTestSupport", "CZlib"]),
+        .testTarget(name: "LogmillRemoteTests", dependencies: ["logmill", "LogmillRemote", "LogmillSources", "LogmillAWS", "LogmillNet", "LogmillTime", "LogmillQuery", "LogmillScan", "LogmillJobs", "LogmillSinks", "LogmillTestSupport", "CZlib"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill", "LogmillTestSupport"]),
         // Tests/golden: every case in every execution mode (the binary, and in process for inputs split into parts).
