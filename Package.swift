@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "LogmillNet", dependencies: ["LogmillTime"]),
         // SHA-256, HMAC, SigV4, credentials and endpoints for the AWS APIs.
         .target(name: "LogmillAWS", dependencies: ["LogmillDigest", "LogmillTime"]),
+        // Remote objects as sources: S3 (ListObjectsV2, ranged GETs, date templates) and HTTP(S) URLs.
+        .target(name: "LogmillRemote", dependencies: ["LogmillSources", "LogmillNet", "LogmillAWS", "LogmillTime"]),
         // Where datums go: table, EMF, Prometheus text, CloudWatch, Pushgateway, remote write, OTLP, StatsD, webhooks.
         .target(name: "LogmillSinks", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillQuery", "LogmillNet", "LogmillAWS", "CZlib"]),
         // Alarms: rules, the M-of-N missing-data evaluation, the state tracker, the SNS message (pure, no I/O).
@@ -42,9 +44,9 @@ let package = Package(
         // The end-of-run report: series summaries, text sparklines, a self-contained HTML page of SVG plots.
         .target(name: "LogmillReport", dependencies: ["LogmillTime"]),
         // Job files, windows and running a job end to end.
-        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet", "LogmillReport"]),
+        .target(name: "LogmillJobs", dependencies: ["LogmillTime", "LogmillPatterns", "LogmillSources", "LogmillScan", "LogmillRecords", "LogmillDecode", "LogmillQuery", "LogmillMetrics", "LogmillSinks", "LogmillAlarms", "LogmillNet", "LogmillReport", "LogmillRemote"]),
         // The thin command-line front end.
-        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords", "LogmillAlarms", "LogmillReport"]),
+        .executableTarget(name: "logmill", dependencies: ["LogmillTime", "LogmillScan", "LogmillSources", "LogmillJobs", "LogmillQuery", "LogmillSinks", "LogmillMetrics", "LogmillRecords", "LogmillAlarms", "LogmillReport", "LogmillRemote"]),
 
         // The tests' shared helpers: an HTTP server and a UDP listener on 127.0.0.1, a seeded
         // random generator and temporary directories.
@@ -61,6 +63,8 @@ let package = Package(
         .testTarget(name: "LogmillAWSTests", dependencies: ["LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillSinksTests", dependencies: ["LogmillTime", "LogmillSinks", "LogmillMetrics", "LogmillNet", "LogmillAWS", "LogmillTestSupport"]),
         .testTarget(name: "LogmillMetricsTests", dependencies: ["LogmillTime", "LogmillMetrics", "LogmillSinks", "LogmillJobs", "LogmillQuery", "LogmillTestSupport"]),
+        // S3 sources against moto (LOGMILL_TEST_MOTO) and a scripted S3 with faults; HTTP sources against the test server.
+        .testTarget(name: "LogmillRemoteTests", dependencies: ["logmill", "LogmillRemote", "LogmillSources", "LogmillAWS", "LogmillNet", "LogmillTime", "LogmillQuery", "LogmillScan", "LogmillJobs", "LogmillSinks", "LogmillTestSupport", "CZlib"]),
         // Runs the built binary; depending on it makes `swift test` build it first.
         .testTarget(name: "LogmillCLITests", dependencies: ["logmill", "LogmillTestSupport"]),
         // Tests/golden: every case in every execution mode (the binary, and in process for inputs split into parts).

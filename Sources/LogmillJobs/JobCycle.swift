@@ -123,7 +123,10 @@ public struct JobCycle {
         }
 
         // 2. Read what is new.
-        let listed = try SourceArguments.list(JobRunner.sources(job))
+        // What this run can still count: from the first window not emitted (S3 date templates list the
+        // days from there, plus their lookback for late deliveries) to now.
+        let listFrom = state.emittedThrough ?? job.start.map { period.floor($0) } ?? period.floor(period.floor(now - settle) - 1)
+        let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now)))
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
         report.notes += plan.notes
         var scanOptions = JobRunner.options(options, for: job)

@@ -3,6 +3,7 @@ import LogmillMetrics
 import LogmillPatterns
 import LogmillQuery
 import LogmillRecords
+import LogmillRemote
 import LogmillSinks
 import LogmillSources
 import LogmillTime
@@ -99,18 +100,27 @@ public struct JobRunner {
         return options
     }
 
-    /// The job's sources, with paths relative to the job file's folder.
-    public static func sources(_ job: JobFile) -> [any ObjectSource] {
+    /// The job's sources, with paths relative to the job file's folder; `s3://` and `http(s)://` sources
+    /// are remote (`RemoteSources`), never paths, and read with `environment`'s credentials and endpoints.
+    /// `timeRange` (epoch ms) is what the run wants records of: S3 prefixes with date templates list only
+    /// the days or hours that can hold it.
+    public static func sources(_ job: JobFile, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               clock: any Clock = SystemClock(), timeRange: Range<Int64>? = nil) -> [any ObjectSource] {
         let base = job.folder
-        return job.sources.map { s in
+        return job.sources.flatMap { s -> [any ObjectSource] in
+            let labels = s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:]
+            if RemoteSources.isRemote(s.pattern) {
+                return RemoteSources.sources([s.pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange)
+            }
             let pattern = s.pattern.hasPrefix("/") ? s.pattern : (base.isEmpty ? s.pattern : base + "/" + s.pattern)
-            return FileSource(patterns: [pattern], labels: s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:])
+            return [FileSource(patterns: [pattern], labels: labels)]
         }
     }
 
     public func run(_ job: JobFile) throws -> Outcome {
-        let objects = try SourceArguments.list(JobRunner.sources(job))
         let options = JobRunner.options(options, for: job)
+        let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
+        let objects = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range))
         let engine = try JobRunner.plan(job, options: options)
         let result = engine.run(objects)
         let end = options.to ?? options.clock.milliseconds()

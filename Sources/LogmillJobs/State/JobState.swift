@@ -61,6 +61,9 @@ public struct ObjectCheckpoint: Codable, Sendable, Equatable {
     public var compressed: Bool
     /// When it was last seen listed (epoch ms); checkpoints unseen for long are pruned.
     public var lastSeen: Int64
+    /// Remote objects (S3, HTTP): false when its read stopped at an error (the next run reads on from
+    /// `offset`); otherwise it was read whole and, its version unchanged, is not opened again.
+    public var complete: Bool? = nil
 }
 
 /// A window that is not finished.

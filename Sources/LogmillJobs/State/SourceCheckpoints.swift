@@ -81,6 +81,9 @@ enum SourceCheckpoints {
         return hash(tail) == cp.tailHash
     }
 
+    /// S3 objects and HTTP URLs: versioned by their identity, read over the network.
+    static func isRemote(_ object: SourceObject) -> Bool { object.identity.kind == "s3" || object.identity.kind == "http" }
+
     static func isCompressed(_ object: SourceObject) -> Bool {
         guard let raw = try? object.open(range: object.isSeekable ? 0..<2 : nil), let head = try? readPrefix(of: raw, count: 2) else { return false }
         return isGzip(head)
@@ -98,6 +101,27 @@ enum SourceCheckpoints {
         var unmatched: [(object: SourceObject, sameIdentity: ObjectCheckpoint?)] = []
         // Pass 1: the same file (device and inode), wherever it is now.
         for var object in listed {
+            // Remote objects are immutable under their identity (it holds the ETag): a known one is not
+            // opened again unless its read stopped at an error; an unknown one is read from its start.
+            // Never compared by content with other checkpoints: that would fetch them.
+            if isRemote(object) {
+                if let i = byIdentity[object.identity.key], !claimed.contains(i) {
+                    claimed.insert(i)
+                    var cp = checkpoints[i]
+                    if cp.complete == false {
+                        object.readFrom = cp.offset
+                        plan.resumedFrom[object.name] = cp
+                        plan.toScan.append(object)
+                    } else {
+                        cp.name = object.name
+                        cp.lastSeen = now
+                        plan.unchanged.append(cp)
+                    }
+                } else {
+                    plan.toScan.append(object)
+                }
+                continue
+            }
             let f = facts(object)
             object.isSettled = f.map { $0.modified < now - settle } ?? true
             guard let i = byIdentity[object.identity.key], !claimed.contains(i) else { unmatched.append((object, nil)); continue }
@@ -150,7 +174,16 @@ enum SourceCheckpoints {
             let previous = plan.resumedFrom[object.name]
             let position = report.positions[object.name]
             let offset = max(position?.offset ?? object.readFrom, object.readFrom)
-            guard offset > 0, let f = facts(object) else { continue }
+            guard offset > 0 else { continue }
+            if isRemote(object) {
+                // No fingerprint or tail: that would fetch the object again; its identity pins the version.
+                let failed = report.errors.contains { $0.hasPrefix(object.name + ": ") }
+                out.append(ObjectCheckpoint(name: object.name, identity: object.identity.key, fingerprint: 0, fingerprintLength: 0, offset: offset,
+                                            tailHash: 0, tailLength: 0, size: object.size ?? 0, modified: 0, compressed: false, lastSeen: now,
+                                            complete: !failed))
+                continue
+            }
+            guard let f = facts(object) else { continue }
             // Nothing new read: the earlier read's knowledge of the bytes before the checkpoint stands.
             let tail = offset == object.readFrom ? [] : (position?.tail ?? [])
             var cp = ObjectCheckpoint(name: object.name, identity: object.identity.key, fingerprint: 0, fingerprintLength: 0,

@@ -1,5 +1,6 @@
 import Foundation
 import LogmillQuery
+import LogmillRemote
 import LogmillSources
 
 /// `logmill query`: one Insights query over inputs, rows printed.
@@ -54,7 +55,8 @@ enum QueryCommand {
         let engine = try QueryEngine(text: text, origin: origin, options: options)
         let objects: [SourceObject]
         do {
-            objects = try SourceArguments.list(SourceArguments.sources(positionals))
+            let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
+            objects = try SourceArguments.list(RemoteSources.sources(positionals, clock: options.clock, timeRange: range))
         } catch {
             throw UsageError("\(error)")
         }
