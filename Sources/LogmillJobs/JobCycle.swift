@@ -2,6 +2,7 @@ import Foundation
 import LogmillAlarms
 import LogmillMetrics
 import LogmillQuery
+import LogmillRemote
 import LogmillScan
 import LogmillSinks
 import LogmillSources
@@ -126,7 +127,11 @@ public struct JobCycle {
         // What this run can still count: from the first window not emitted (S3 date templates list the
         // days from there, plus their lookback for late deliveries) to now.
         let listFrom = state.emittedThrough ?? job.start.map { period.floor($0) } ?? period.floor(period.floor(now - settle) - 1)
-        let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now)))
+        let sources = JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now))
+        let listed = try SourceArguments.list(sources)
+        // CloudWatch Logs groups are asked again, each run, for every window not yet emitted: their
+        // windows' partial results replace the stored ones instead of adding to them.
+        let requeried = sources.compactMap { $0 as? CloudWatchLogsSource }
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
         report.notes += plan.notes
         var scanOptions = JobRunner.options(options, for: job)
@@ -153,7 +158,13 @@ public struct JobCycle {
         }
 
         // Where this run's windows start: after the last emitted one; else at `start:`; else the latest due.
-        let dueEnd = period.floor(now - settle)   // windows ending at or before this are due
+        // CloudWatch Logs: complete up to the newest ingestion seen (a group quiet for five minutes, up
+        // to the clock), so a window waits for events that arrive late but are stamped inside it.
+        var horizon = now
+        for s in requeried {
+            if let newest = s.seen.newestIngestion, now - newest <= 300_000 { horizon = min(horizon, newest) }
+        }
+        let dueEnd = period.floor(horizon - settle)   // windows ending at or before this are due
         var firstStart: Int64
         if let through = state.emittedThrough {
             firstStart = through
@@ -170,7 +181,7 @@ public struct JobCycle {
         }
         if state.firstWindow == nil && state.emittedThrough == nil { state.firstWindow = firstStart }
         var open: [Int64: OpenWindow] = [:]
-        for w in state.windows { open[w.start] = w }
+        for w in state.windows where requeried.isEmpty || w.emitted { open[w.start] = w }
         var corrections: [(Window, QueryPartial)] = []
         for (window, partial) in windows.sorted(by: { $0.key < $1.key }) {
             if let through = state.emittedThrough, window.end <= through {

@@ -287,6 +287,12 @@ public struct JobFile: Sendable {
         guard let ns = namespace else { throw fail(1, "missing 'namespace:'") }
         guard !metrics.isEmpty else { throw fail(1, "no 'metric:' line; name at least one metric") }
         guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
+        // A CloudWatch Logs group is asked again for every open window; other sources are read on
+        // from where they stopped: the two cannot share a job's windows.
+        let logs = sources.filter { $0.pattern.lowercased().hasPrefix("cloudwatch-logs:") }
+        if !logs.isEmpty && logs.count != sources.count {
+            throw fail(1, "a job reads CloudWatch Logs groups or other sources, not both: put the cloudwatch-logs: sources in a job of their own")
+        }
         // In a pattern job a dimension `Name = $field` takes its value from the pattern's match.
         var patternDimensions: [(name: String, field: String)] = []
         if isPattern {

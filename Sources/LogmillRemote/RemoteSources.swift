@@ -11,7 +11,7 @@ public enum RemoteSources {
     /// to a job's folder).
     public static func isRemote(_ argument: String) -> Bool {
         let a = argument.lowercased()
-        return a.hasPrefix("s3://") || a.hasPrefix("http://") || a.hasPrefix("https://")
+        return a.hasPrefix("s3://") || a.hasPrefix("http://") || a.hasPrefix("https://") || a.hasPrefix(CloudWatchLogsSource.scheme)
     }
 
     /// `timeRange` (epoch ms, half-open) narrows the listing of S3 prefixes with date templates;
@@ -22,8 +22,18 @@ public enum RemoteSources {
         var out = SourceArguments.sources(arguments.filter { !isRemote($0) }, labels: labels)
         var s3: Result<S3Client, Error>?
         var http: HTTPClient?
+        var logs: Result<CloudWatchLogsClient, Error>?
         for a in arguments where isRemote(a) {
-            if a.lowercased().hasPrefix("s3://") {
+            if a.lowercased().hasPrefix(CloudWatchLogsSource.scheme) {
+                if logs == nil { logs = Result { try CloudWatchLogsClient(environment: environment, clock: clock) } }
+                do {
+                    var source = try CloudWatchLogsSource(argument: a, labels: labels, client: try logs!.get())
+                    source.timeRange = timeRange
+                    out.append(source)
+                } catch {
+                    out.append(UnreadableSource(name: a, problem: "\(error)", labels: labels))
+                }
+            } else if a.lowercased().hasPrefix("s3://") {
                 if s3 == nil { s3 = Result { try S3Client(environment: environment, clock: clock) } }
                 do {
                     var source = try S3Source(url: a, labels: labels, client: try s3!.get())

@@ -101,6 +101,8 @@ enum SourceCheckpoints {
         var unmatched: [(object: SourceObject, sameIdentity: ObjectCheckpoint?)] = []
         // Pass 1: the same file (device and inode), wherever it is now.
         for var object in listed {
+            // A CloudWatch Logs group over this run's time range: always read, never compared.
+            if object.identity.kind == "cwl" { plan.toScan.append(object); continue }
             // Remote objects are immutable under their identity (it holds the ETag): a known one is not
             // opened again unless its read stopped at an error; an unknown one is read from its start.
             // Never compared by content with other checkpoints: that would fetch them.
@@ -175,6 +177,8 @@ enum SourceCheckpoints {
             let position = report.positions[object.name]
             let offset = max(position?.offset ?? object.readFrom, object.readFrom)
             guard offset > 0 else { continue }
+            // A CloudWatch Logs group is asked again for every window not yet emitted: no checkpoint.
+            if object.identity.kind == "cwl" { continue }
             if isRemote(object) {
                 // No fingerprint or tail: that would fetch the object again; its identity pins the version.
                 let failed = report.errors.contains { $0.hasPrefix(object.name + ": ") }
