@@ -115,6 +115,8 @@ public final class RecordDecoder {
     // the dynamic exclusivity checks, which cost more than decoding a REPORT line's time.
     @exclusivity(unchecked) public private(set) var problem = Problem.format
     @exclusivity(unchecked) private var tokens: [Range<Int>] = []
+    /// Whether the last line decoded fit its positional log type (then `tokens` are its fields).
+    @exclusivity(unchecked) private var positionalFit = false
     @exclusivity(unchecked) private var messageScratch: [UInt8] = []
     @exclusivity(unchecked) private var streamScratch: [UInt8] = []
     @exclusivity(unchecked) private var groupScratch: [UInt8] = []
@@ -126,6 +128,20 @@ public final class RecordDecoder {
 
     public init() {
         messageScratch.reserveCapacity(4096)
+    }
+
+    /// Field `k` of the last positional line decoded, as a range of its `record.message`; nil when
+    /// the line did not fit its type or has fewer fields. Decoding already split the line to find its
+    /// time, so a query reads its fields from here instead of splitting the line again.
+    @inline(__always) public func positionalField(_ k: Int, of message: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard positionalFit, k < tokens.count, message.baseAddress == record.message.baseAddress,
+              message.count == record.message.count else { return nil }
+        return tokens[k]
+    }
+
+    /// Whether `positionalField` answers for `message` (the last line decoded, which fit its type).
+    @inline(__always) public func hasPositionalFields(of message: UnsafeRawBufferPointer) -> Bool {
+        positionalFit && message.baseAddress == record.message.baseAddress && message.count == record.message.count
     }
 
     /// What a failed `decode` of `input` means, for the parse-failure samples.
@@ -143,8 +159,10 @@ public final class RecordDecoder {
     /// set, when the line does not fit or a time in it cannot be read; the record is still usable.
     public func decode(_ line: UnsafeRawBufferPointer, input: InputContext, offset: Int) -> Bool {
         var ok = decode(line, format: input.format, offset: offset, timeKeys: input.timeKeys)
+        positionalFit = false
         if input.isPositional {
             let c = input.positional(record.message, tokens: &tokens)
+            positionalFit = c.fits
             if !c.fits {
                 if ok { problem = .positional; ok = false }
             } else if record.timestamp == Record.absent {

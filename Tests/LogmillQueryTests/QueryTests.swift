@@ -62,7 +62,7 @@ final class ParserTests: XCTestCase {
         // A field read from the record: its text, or a line with a JSON \u escape, which could spell it.
         XCTAssertEqual(try QueryEngine(text: "filter level = \"ERROR\" | stats count(*)").plan.prefilterLiterals, ["ERROR", "\\u"])
         XCTAssertNil(try QueryEngine(text: "filter path = \"/api\"").plan.prefilterLiterals, "'/' may be written \\/ in JSON")
-        XCTAssertNil(try QueryEngine(text: "fields lower(level) as lv | filter lv = \"error\"").plan.prefilterLiterals,
+        XCTAssertNil(try QueryEngine(text: "fields tolower(level) as lv | filter lv = \"error\"").plan.prefilterLiterals,
                      "a computed field's text need not be in the line")
     }
 
@@ -84,9 +84,38 @@ final class ParserTests: XCTestCase {
             let result = try QueryEngine(text: q).run(try SourceArguments.objects([tmp.path + "/app.jsonl"]))
             return result.rows.map { $0.map { $0.text ?? "-" }.joined(separator: ",") }.joined(separator: ";")
         }
-        XCTAssertEqual(try count("filter level = \"ERROR\" | stats count(*) as n, sum(latency_ms) as s"), "3,25")
+        XCTAssertEqual(try count("filter level = \"ERROR\" | stats count(*) as n, sum(latency_ms) as s"), "3,25.0")
         XCTAssertEqual(try count("filter ctx.level = \"ERROR\" | stats count(*) as n"), "1")
         XCTAssertEqual(try count("filter level like \"RR\" | stats count(*) as n"), "3")
+    }
+}
+
+/// S3 access-log and VPC flow fields read by position from the decoder's split of the line: the same
+/// values as the split into a field table gave, with quoted fields, escaped quotes, `-` as missing,
+/// tabs and a line that does not fit its type.
+final class PositionalFieldTests: XCTestCase {
+    func testFieldsByPositionMatchTheFullSplit() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-positional")
+        defer { tmp.cleanup() }
+        let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        let lines = [
+            "\(owner) demo [01/Nov/2026:00:00:51 +0000] 192.0.2.1 arn:aws:iam::1:user/x ID1 REST.GET.OBJECT a/b.txt \"GET /demo/a/b.txt HTTP/1.1\" 200 - 1000 1000 15 7 \"-\" \"agent \\\"quoted\\\" x\" - HOST= SigV4 TLS_AES AuthHeader demo.s3.amazonaws.com TLSv1.3 - -",
+            "\(owner) demo [01/Nov/2026:00:01:00 +0000] 192.0.2.2 - ID2 REST.PUT.OBJECT c.pdf \"PUT /demo/c.pdf HTTP/1.1\" 404 NoSuchKey - - 9 - \"-\" \"aws-cli/2\" - HOST= SigV4 TLS_AES AuthHeader demo.s3.amazonaws.com TLSv1.3 - -",
+            "\(owner) demo [01/Nov/2026:00:02:00 +0000] 192.0.2.3 - ID3 S3.EXPIRE.OBJECT d.log - 200 - - 5 - - \"-\" \"-\" - HOST= - - - - - - -",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: tmp.path + "/access.log", atomically: true, encoding: .utf8)
+        let q = "fields operation, key, httpStatus, errorCode, bytesSent, requestUri, userAgent, requester, tlsVersion | sort @timestamp asc"
+        let result = try QueryEngine(text: q).run(try SourceArguments.objects([tmp.path + "/access.log"]))
+        let rows = result.rows.map { $0.map { $0.text ?? "null" }.joined(separator: "|") }
+        XCTAssertEqual(rows, [
+            "REST.GET.OBJECT|a/b.txt|200|null|1000|GET /demo/a/b.txt HTTP/1.1|agent \\\"quoted\\\" x|arn:aws:iam::1:user/x|TLSv1.3",
+            "REST.PUT.OBJECT|c.pdf|404|NoSuchKey|null|PUT /demo/c.pdf HTTP/1.1|aws-cli/2|null|TLSv1.3",
+            "S3.EXPIRE.OBJECT|d.log|200|null|null|null|null|null|null",
+        ])
+        let stats = try QueryEngine(text: "stats count(*) as n, sum(bytesSent) as b by operation | sort operation")
+            .run(try SourceArguments.objects([tmp.path + "/access.log"]))
+        XCTAssertEqual(stats.rows.map { $0.map { $0.text ?? "null" }.joined(separator: ",") },
+                       ["REST.GET.OBJECT,1,1000.0", "REST.PUT.OBJECT,1,null", "S3.EXPIRE.OBJECT,1,null"])
     }
 }
 

@@ -21,6 +21,8 @@ final class EvalContext {
     private var jsonReady = false
     let json = FieldTable()
     var tokens: [Range<Int>] = []
+    /// The worker's line decoder, whose split of the current positional line is reused (scan only).
+    unowned(unsafe) var decoder: RecordDecoder? = nil
 
     init(slotCount: Int, now: Double) {
         slots = [Value](repeating: .null, count: slotCount)
@@ -89,6 +91,14 @@ final class EvalContext {
 
     func discovered(_ name: [UInt8]) -> Value {
         guard hasRecord else { return .null }
+        // S3 access and VPC flow lines: the decoder split the line already; take the one field asked
+        // for by its position, without filling a table of every field.
+        if let input, input.isPositional, let decoder, input.logType.isSplitAsTokenized, decoder.hasPositionalFields(of: record.message) {
+            guard let k = input.fieldNames.firstIndex(where: { $0 == name }),
+                  let r = decoder.positionalField(k, of: record.message), !r.isEmpty,
+                  !(r.count == 1 && record.message[r.lowerBound] == UInt8(ascii: "-")) else { return .null }
+            return .bytes(UnsafeRawBufferPointer(rebasing: record.message[r]))
+        }
         if !jsonReady {
             jsonReady = true
             json.reset(source: record.message)

@@ -33,6 +33,7 @@ final class QueryConsumer: BlockConsumer {
         self.plan = plan
         ctx = EvalContext(slotCount: plan.slotCount, now: now)
         ctx.lambdaWanted = plan.lambdaWanted
+        ctx.decoder = decoder
         ctx.windowStart = options.from
         ctx.windowEnd = options.to
         from = options.from ?? Int64.min
