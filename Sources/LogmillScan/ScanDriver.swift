@@ -418,7 +418,8 @@ public final class ScanDriver {
 
     private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType, _ timestampField: String?) -> InputContext {
         InputContext(name: object.name, ordinal: index, format: format, logStream: object.labels[SourceLabel.logStream],
-                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType, timestampField: timestampField)
+                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType, timestampField: timestampField,
+                     labels: object.labels.filter { !$0.key.hasPrefix("@") })
     }
 }
 
