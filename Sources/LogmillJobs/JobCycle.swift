@@ -126,7 +126,12 @@ public struct JobCycle {
         // What this run can still count: from the first window not emitted (S3 date templates list the
         // days from there, plus their lookback for late deliveries) to now.
         let listFrom = state.emittedThrough ?? job.start.map { period.floor($0) } ?? period.floor(period.floor(now - settle) - 1)
-        let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now)))
+        // `sources-from:` lists are fetched at every run; a failed fetch falls back to the stored list.
+        let discovery = JobDiscovery.refresh(job, previous: state.discovered, clock: clock, refreshSeconds: JobDiscovery.refreshSeconds(period))
+        report.warnings += discovery.warnings
+        state.discovered = job.sourcesFrom.isEmpty ? nil : discovery.lists
+        let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now),
+                                                                discovered: discovery.targets))
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
         report.notes += plan.notes
         var scanOptions = JobRunner.options(options, for: job)
