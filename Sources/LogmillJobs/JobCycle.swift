@@ -130,9 +130,14 @@ public struct JobCycle {
         let discovery = JobDiscovery.refresh(job, previous: state.discovered, clock: clock, refreshSeconds: JobDiscovery.refreshSeconds(period))
         report.warnings += discovery.warnings
         state.discovered = job.sourcesFrom.isEmpty ? nil : discovery.lists
+        let transfers = TransferCounter()
         let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now),
-                                                                discovered: discovery.targets))
+                                                                discovered: discovery.targets, transfers: transfers))
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
+        for kind in ["s3", "http"] {
+            let skipped = listed.count { $0.identity.kind == kind } - plan.toScan.count { $0.identity.kind == kind }
+            if skipped > 0 { transfers.skipped(kind, skipped) }
+        }
         report.notes += plan.notes
         var scanOptions = JobRunner.options(options, for: job)
         let previousEvents = scanOptions.scan.events
@@ -151,6 +156,7 @@ public struct JobCycle {
             report.warnings += scan.warnings
             report.untimed = scan.statistics.untimedRecords
         }
+        report.statistics.add(transfers)
         report.recordsRead = report.statistics.recordsMatched
         report.bytesRead = report.statistics.bytesRead
         if report.untimed > 0 {

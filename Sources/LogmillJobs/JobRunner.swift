@@ -108,11 +108,11 @@ public struct JobRunner {
     /// whose records carry the target's labels as fields, its objects' state keyed by the target's key.
     public static func sources(_ job: JobFile, environment: [String: String] = ProcessInfo.processInfo.environment,
                                clock: any Clock = SystemClock(), timeRange: Range<Int64>? = nil,
-                               discovered: [DiscoveredTarget] = []) -> [any ObjectSource] {
+                               discovered: [DiscoveredTarget] = [], transfers: TransferCounter? = nil) -> [any ObjectSource] {
         let base = job.folder
         func make(_ pattern: String, _ labels: [String: String]) -> [any ObjectSource] {
             if RemoteSources.isRemote(pattern) {
-                return RemoteSources.sources([pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange)
+                return RemoteSources.sources([pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange, transfers: transfers)
             }
             let path = JobDiscovery.resolve(pattern, folder: base)
             return [FileSource(patterns: [path], labels: labels)]
@@ -128,11 +128,13 @@ public struct JobRunner {
         let options = JobRunner.options(options, for: job)
         let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
         let discovery = JobDiscovery.refresh(job, previous: nil, clock: options.clock, refreshSeconds: JobDiscovery.refreshSeconds(JobCycle.period(job)))
+        let transfers = TransferCounter()
         let objects = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range,
-                                                                 discovered: discovery.targets))
+                                                                 discovered: discovery.targets, transfers: transfers))
         let engine = try JobRunner.plan(job, options: options)
         var result = engine.run(objects)
         result.warnings = discovery.warnings + result.warnings
+        result.statistics.add(transfers)
         let end = options.to ?? options.clock.milliseconds()
         let (datums, skipped) = try job.mapping.datums(from: result, defaultTimestamp: end)
         let context = SinkContext(base: job.folder, clock: options.clock, output: output, environment: environment)

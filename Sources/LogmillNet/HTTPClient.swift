@@ -106,6 +106,9 @@ public final class HTTPClient: @unchecked Sendable {
     private let collector = TaskCollector()
     /// Decides whether a response is worth retrying; default: 429, 5xx, and AWS throttling codes.
     public var isRetryable: (HTTPResponse) -> Bool = HTTPClient.defaultRetryable
+    /// Told of every attempt (its number, from 1, and the bytes of its answer's body; 0 when none came):
+    /// how remote sources count requests, retries and bytes over the wire. Set before the client is used.
+    public var onAttempt: (@Sendable (_ attempt: Int, _ bytes: Int) -> Void)? = nil
 
     public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock()) {
         self.policy = policy
@@ -141,7 +144,11 @@ public final class HTTPClient: @unchecked Sendable {
         while true {
             attempt += 1
             var retryAfter = 0.0
-            switch perform(request) {
+            let outcome = perform(request)
+            if let onAttempt {
+                if case .success(let r) = outcome { onAttempt(attempt, r.body.count) } else { onAttempt(attempt, 0) }
+            }
+            switch outcome {
             case .success(var response):
                 response.earlierAttemptInDoubt = inDoubt
                 response.secrets = secrets

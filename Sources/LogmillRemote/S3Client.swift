@@ -1,6 +1,7 @@
 import Foundation
 import LogmillAWS
 import LogmillNet
+import LogmillSources
 import LogmillTime
 #if canImport(FoundationXML)
 import FoundationXML
@@ -46,6 +47,16 @@ public final class S3Client: @unchecked Sendable {
     public let client: HTTPClient
     public let clock: any Clock
     private let credentials: CredentialProvider
+    /// Counts objects listed and fetched, requests, retries and bytes (`--stats`); set before use.
+    public private(set) var transfers: TransferCounter?
+
+    /// This client, counting into `transfers` (nil: not counting).
+    public func counting(_ transfers: TransferCounter?) -> S3Client {
+        guard let transfers else { return self }
+        self.transfers = transfers
+        _ = client.counting(transfers, as: "s3")
+        return self
+    }
 
     /// Fewer, longer attempts than the sinks: a GET of a large range may take a while, and a read
     /// that fails for good only costs this object.

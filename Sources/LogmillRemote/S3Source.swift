@@ -71,6 +71,7 @@ public struct S3Source: ObjectSource {
                                         identity: ObjectIdentity(kind: "s3", key: "\(bucket)/\(info.key)@\(info.etag)"), labels: labels, source: self))
             }
         }
+        client.transfers?.listed("s3", out.count)
         return out
     }
 
@@ -78,6 +79,7 @@ public struct S3Source: ObjectSource {
         let r = range ?? 0..<(object.size ?? Int.max)
         let etag = object.identity.key.lastIndex(of: "@").map { String(object.identity.key[object.identity.key.index(after: $0)...]) }
         let client = self.client, bucket = self.bucket, key = object.locator, name = object.name
+        client.transfers?.fetched("s3", object: name)
         return RangedStream(from: r.lowerBound, to: object.size.map { min($0, r.upperBound) } ?? (range?.upperBound), rangeSize: rangeSize) { part in
             do {
                 return (try client.get(bucket: bucket, key: key, range: part, etag: etag), nil)

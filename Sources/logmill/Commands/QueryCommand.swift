@@ -54,13 +54,15 @@ enum QueryCommand {
         options.scan.events = meter?.handler
         let engine = try QueryEngine(text: text, origin: origin, options: options)
         let objects: [SourceObject]
+        let transfers = TransferCounter()
         do {
             let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
-            objects = try SourceArguments.list(RemoteSources.sources(positionals, clock: options.clock, timeRange: range))
+            objects = try SourceArguments.list(RemoteSources.sources(positionals, clock: options.clock, timeRange: range, transfers: transfers))
         } catch {
             throw UsageError("\(error)")
         }
-        let result = engine.run(objects)
+        var result = engine.run(objects)
+        result.statistics.add(transfers)
         meter?.stop()
         Terminal.out(ResultWriter.render(result, as: format))
         for w in result.warnings { Terminal.warn(w) }
