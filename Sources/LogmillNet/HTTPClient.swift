@@ -110,14 +110,16 @@ public final class HTTPClient: @unchecked Sendable {
     /// how remote sources count requests, retries and bytes over the wire. Set before the client is used.
     public var onAttempt: (@Sendable (_ attempt: Int, _ bytes: Int) -> Void)? = nil
 
-    public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock()) {
+    /// `maxConnectionsPerHost`: sources that fetch many objects at once (S3, HTTP) ask for more than
+    /// the sinks' 4.
+    public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock(), maxConnectionsPerHost: Int = 4) {
         self.policy = policy
         self.clock = clock
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = Self.sessionTimeout(policy.timeout)
         config.timeoutIntervalForResource = Self.sessionTimeout(policy.timeout) * 2
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.httpMaximumConnectionsPerHost = 4
+        config.httpMaximumConnectionsPerHost = maxConnectionsPerHost
         config.httpShouldSetCookies = false
         config.urlCredentialStorage = nil
         session = URLSession(configuration: config, delegate: collector, delegateQueue: nil)

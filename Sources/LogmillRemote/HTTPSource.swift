@@ -30,6 +30,7 @@ public struct HTTPSource: ObjectSource {
     public var description: String { "http " + name }
     /// Ranges are asked for only of objects listed with a size (the server said it serves them).
     public var canReadRanges: Bool { true }
+    public var fetchesOverNetwork: Bool { true }
 
     public func list() throws -> [SourceObject] {
         transfers?.listed("http", 1)

@@ -35,7 +35,7 @@ public enum RemoteSources {
                     out.append(UnreadableSource(name: a, problem: "\(error)", labels: labels))
                 }
             } else if let url = URL(string: a), url.host?.isEmpty == false {
-                if http == nil { http = HTTPClient(policy: S3Client.retryPolicy, clock: clock).counting(transfers, as: "http") }
+                if http == nil { http = HTTPClient(policy: S3Client.retryPolicy, clock: clock, maxConnectionsPerHost: S3Client.maxConnections).counting(transfers, as: "http") }
                 var source = HTTPSource(url: url, labels: labels, client: http!)
                 source.transfers = transfers
                 out.append(source)

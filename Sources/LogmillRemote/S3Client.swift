@@ -69,12 +69,16 @@ public final class S3Client: @unchecked Sendable {
         return p
     }
 
+    /// Connections per host a source's client keeps: room for `--fetch-concurrency` (at most 256)
+    /// fetches and the workers' ranged reads.
+    public static let maxConnections = 64
+
     public init(region: String, endpoint: URL?, credentials: CredentialProvider, clock: any Clock, client: HTTPClient? = nil) {
         self.region = region
         self.endpoint = endpoint
         self.credentials = credentials
         self.clock = clock
-        self.client = client ?? HTTPClient(policy: S3Client.retryPolicy, clock: clock)
+        self.client = client ?? HTTPClient(policy: S3Client.retryPolicy, clock: clock, maxConnectionsPerHost: S3Client.maxConnections)
     }
 
     /// A client configured as the AWS CLI would be by `environment` and `~/.aws` (region defaults to

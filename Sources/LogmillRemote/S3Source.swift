@@ -44,6 +44,7 @@ public struct S3Source: ObjectSource {
     public var url: String { "s3://\(bucket)/\(prefix)" }
     public var description: String { "s3 " + url }
     public var canReadRanges: Bool { true }
+    public var fetchesOverNetwork: Bool { true }
 
     /// The prefixes one listing per day or hour covers (the whole prefix without templates).
     public var prefixes: [String] { DateTemplate.expand(prefix, range: timeRange, lookback: lookback, lookahead: lookahead) }

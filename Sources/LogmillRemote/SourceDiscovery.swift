@@ -126,6 +126,7 @@ public struct LabeledSource: ObjectSource {
     }
     public var description: String { inner.description }
     public var canReadRanges: Bool { inner.canReadRanges }
+    public var fetchesOverNetwork: Bool { inner.fetchesOverNetwork }
     public func list() throws -> [SourceObject] {
         try inner.list().map { o in
             var o = o

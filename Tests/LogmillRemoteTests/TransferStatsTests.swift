@@ -71,4 +71,42 @@ final class TransferStatsTests: XCTestCase {
         skipped.requests = 1
         XCTAssertEqual(second.statistics.remote, ["http": skipped])
     }
+
+    func testSmallObjectsAreFetchedSeveralAtATimeAheadOfTheWorkersWithTheSameAnswer() throws {
+        let lock = NSLock()
+        nonisolated(unsafe) var inFlight = 0
+        nonisolated(unsafe) var most = 0
+        let server = try TestHTTPServer { request in
+            let k = Int(request.path.dropFirst(2).prefix { $0 != "." }) ?? 0
+            if request.method == "GET" {
+                lock.lock(); inFlight += 1; most = max(most, inFlight); lock.unlock()
+                usleep(20_000)  // (the test server's latency, not logmill's)
+                lock.lock(); inFlight -= 1; lock.unlock()
+            }
+            return RemoteFaultTests.serve(RemoteFaultTests.body(50 + k), request)
+        }
+        defer { server.stop() }
+        let urls = (0..<40).map { server.url + "/o\($0).log" }
+        var answers: [String] = []
+        var mostSeen: [Int] = []
+        for concurrency in [1, 8] {
+            lock.lock(); most = 0; lock.unlock()
+            var options = QueryOptions()
+            options.clock = ManualClock()
+            options.scan.workers = 2
+            options.scan.fetchConcurrency = concurrency
+            let transfers = TransferCounter()
+            let objects = try SourceArguments.list(RemoteSources.sources(urls, clock: ManualClock(), transfers: transfers))
+            var result = try QueryEngine(text: "stats count(*) as n, sum(strlen(@message)) as bytes", origin: nil, options: options).run(objects)
+            result.statistics.add(transfers)
+            XCTAssertEqual(result.warnings, [])
+            XCTAssertEqual(result.statistics.remote["http"]?.fetched, 40)
+            answers.append(ResultWriter.render(result, as: .csv))
+            lock.lock(); mostSeen.append(most); lock.unlock()
+        }
+        XCTAssertEqual(answers[0], answers[1])
+        XCTAssertTrue(answers[0].hasPrefix("n,bytes\n\((0..<40).reduce(0) { $0 + 50 + $1 }),"), answers[0])
+        XCTAssertLessThanOrEqual(mostSeen[0], 2, "without fetching ahead: one request per worker")
+        XCTAssertGreaterThan(mostSeen[1], 2, "fetched ahead, several at a time: \(mostSeen)")
+    }
 }

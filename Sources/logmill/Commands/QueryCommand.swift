@@ -17,7 +17,7 @@ enum QueryCommand {
             OptionSpec("file", short: "f", value: "FILE", "read the query from FILE"),
             OptionSpec("format", value: "FORMAT", "table, json, ndjson or csv (default: table on a terminal, else json)"),
             CommonOptions.from, CommonOptions.to, CommonOptions.now, CommonOptions.logFormat,
-            CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.workers, CommonOptions.fetchConcurrency, CommonOptions.stats, CommonOptions.maxRecordSize,
             CommonOptions.timestampField,
         ],
         examples: [
