@@ -127,12 +127,22 @@ public struct JobCycle {
         // What this run can still count: from the first window not emitted (S3 date templates list the
         // days from there, plus their lookback for late deliveries) to now.
         let listFrom = state.emittedThrough ?? job.start.map { period.floor($0) } ?? period.floor(period.floor(now - settle) - 1)
-        let sources = JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now))
+        // `sources-from:` lists are fetched at every run; a failed fetch falls back to the stored list.
+        let discovery = JobDiscovery.refresh(job, previous: state.discovered, clock: clock, refreshSeconds: JobDiscovery.refreshSeconds(period))
+        report.warnings += discovery.warnings
+        state.discovered = job.sourcesFrom.isEmpty ? nil : discovery.lists
+        let transfers = TransferCounter()
+        let sources = JobRunner.sources(job, environment: environment, clock: clock, timeRange: listFrom..<max(listFrom + 1, now),
+                                        discovered: discovery.targets, transfers: transfers)
         let listed = try SourceArguments.list(sources)
         // CloudWatch Logs groups are asked again, each run, for every window not yet emitted: their
         // windows' partial results replace the stored ones instead of adding to them.
         let requeried = sources.compactMap { $0 as? CloudWatchLogsSource }
         let plan = SourceCheckpoints.plan(listed: listed, checkpoints: state.objects, now: now, settle: settle)
+        for kind in ["s3", "http"] {
+            let skipped = listed.count { $0.identity.kind == kind } - plan.toScan.count { $0.identity.kind == kind }
+            if skipped > 0 { transfers.skipped(kind, skipped) }
+        }
         report.notes += plan.notes
         var scanOptions = JobRunner.options(options, for: job)
         let previousEvents = scanOptions.scan.events
@@ -151,6 +161,7 @@ public struct JobCycle {
             report.warnings += scan.warnings
             report.untimed = scan.statistics.untimedRecords
         }
+        report.statistics.add(transfers)
         report.recordsRead = report.statistics.recordsMatched
         report.bytesRead = report.statistics.bytesRead
         if report.untimed > 0 {

@@ -31,6 +31,8 @@ public struct JobFile: Sendable {
     /// The period of `schedule: every 5m`, or nil when the job has none.
     public var schedule: Schedule?
     public var sources: [Source]
+    /// `sources-from: URL-or-FILE` lines: discovered source lists (`SourceDiscovery`), with their line.
+    public var sourcesFrom: [(location: String, line: Int)] = []
     public var mapping: MetricMapping
     /// Its sinks, checked against their kinds' declared options (nothing is built or contacted).
     public var sinks: [SinkConfiguration]
@@ -106,6 +108,7 @@ public struct JobFile: Sendable {
       late: drop|merge                records after their window was emitted: counted, or also emitted as extra datums
       in-doubt: resend|skip           an additive sink after a crash between send and record (default resend)
       source: PATH|DIR|GLOB [as GROUP]  where its logs are; '@log' is GROUP (repeatable)
+      sources-from: URL|FILE          a JSON list [{"targets": [...], "labels": {...}}] of sources; labels are fields (repeatable)
       namespace: NAME                 the metrics' namespace (required)
       metric: Name = column [unit U] [resolution 1|60] [default N], or Name = statistics(field) (repeatable)
       dimension: Name = column | "constant"  (repeatable; default: the stats 'by' columns)
@@ -126,7 +129,7 @@ public struct JobFile: Sendable {
     See README.md ("Job files") for details.
     """
 
-    static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "namespace", "metric", "dimension",
+    static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "sources-from", "namespace", "metric", "dimension",
                        "timestamp", "timestamp-field", "period", "sink", "format", "query", "pattern", "value",
                        "alarm", "notify", "samples"]
 
@@ -148,6 +151,7 @@ public struct JobFile: Sendable {
         var late = LatePolicy.drop, inDoubt = InDoubtPolicy.resend
         var isPattern = false, patternValue: String? = nil
         var sources: [Source] = []
+        var sourcesFrom: [(location: String, line: Int)] = []
         var metrics: [MetricMapping.Metric] = []
         var dimensions: [(name: String, source: MetricMapping.DimensionSource)] = []
         var sinks: [SinkConfiguration] = []
@@ -195,6 +199,9 @@ public struct JobFile: Sendable {
                     guard !words.isEmpty else { throw fail(n, "source needs a path, directory or glob") }
                     for w in words { sources.append(Source(pattern: w, logGroup: nil)) }
                 }
+            case "sources-from":
+                guard !value.isEmpty, !value.contains(" ") else { throw fail(n, "write 'sources-from: URL' or 'sources-from: FILE' (a JSON list of target groups)") }
+                sourcesFrom.append((value, n))
             case "namespace":
                 guard !value.isEmpty, value.count <= 255, !value.hasPrefix("AWS/"), !value.hasPrefix(":") else {
                     throw fail(n, "namespace must be 1 to 255 characters and not start with 'AWS/' or ':'")
@@ -286,11 +293,11 @@ public struct JobFile: Sendable {
         }
         guard let ns = namespace else { throw fail(1, "missing 'namespace:'") }
         guard !metrics.isEmpty else { throw fail(1, "no 'metric:' line; name at least one metric") }
-        guard !sources.isEmpty else { throw fail(1, "no 'source:' line") }
+        guard !sources.isEmpty || !sourcesFrom.isEmpty else { throw fail(1, "no 'source:' or 'sources-from:' line") }
         // A CloudWatch Logs group is asked again for every open window; other sources are read on
         // from where they stopped: the two cannot share a job's windows.
         let logs = sources.filter { $0.pattern.lowercased().hasPrefix("cloudwatch-logs:") }
-        if !logs.isEmpty && logs.count != sources.count {
+        if !logs.isEmpty && (logs.count != sources.count || !sourcesFrom.isEmpty) {
             throw fail(1, "a job reads CloudWatch Logs groups or other sources, not both: put the cloudwatch-logs: sources in a job of their own")
         }
         // In a pattern job a dimension `Name = $field` takes its value from the pattern's match.
@@ -310,6 +317,7 @@ public struct JobFile: Sendable {
                        sinks: sinks.isEmpty ? [try! SinkRegistry.parse(SinkSpec(kind: "table"))] : sinks,
                        query: query, queryLine: ql, format: format, timestampField: timestampField, declarationLines: declared,
                        start: start, settle: settle, late: late, inDoubt: inDoubt)
+        job.sourcesFrom = sourcesFrom
         // Alarms: over one of the job's metrics, on the job's period.
         let alarmPeriod = schedule?.period ?? Period.parse(mapping.period) ?? Period(unit: .fixed, amount: 300_000)
         for a in alarmLines {

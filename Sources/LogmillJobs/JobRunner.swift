@@ -104,25 +104,37 @@ public struct JobRunner {
     /// are remote (`RemoteSources`), never paths, and read with `environment`'s credentials and endpoints.
     /// `timeRange` (epoch ms) is what the run wants records of: S3 prefixes with date templates list only
     /// the days or hours that can hold it.
+    /// `discovered` are the targets of its `sources-from:` lists (`JobDiscovery.refresh`): each a source
+    /// whose records carry the target's labels as fields, its objects' state keyed by the target's key.
     public static func sources(_ job: JobFile, environment: [String: String] = ProcessInfo.processInfo.environment,
-                               clock: any Clock = SystemClock(), timeRange: Range<Int64>? = nil) -> [any ObjectSource] {
+                               clock: any Clock = SystemClock(), timeRange: Range<Int64>? = nil,
+                               discovered: [DiscoveredTarget] = [], transfers: TransferCounter? = nil) -> [any ObjectSource] {
         let base = job.folder
-        return job.sources.flatMap { s -> [any ObjectSource] in
-            let labels = s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:]
-            if RemoteSources.isRemote(s.pattern) {
-                return RemoteSources.sources([s.pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange)
+        func make(_ pattern: String, _ labels: [String: String]) -> [any ObjectSource] {
+            if RemoteSources.isRemote(pattern) {
+                return RemoteSources.sources([pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange, transfers: transfers)
             }
-            let pattern = s.pattern.hasPrefix("/") ? s.pattern : (base.isEmpty ? s.pattern : base + "/" + s.pattern)
-            return [FileSource(patterns: [pattern], labels: labels)]
+            let path = JobDiscovery.resolve(pattern, folder: base)
+            return [FileSource(patterns: [path], labels: labels)]
+        }
+        return job.sources.flatMap { s -> [any ObjectSource] in
+            make(s.pattern, s.logGroup.map { [SourceLabel.logGroup: $0] } ?? [:])
+        } + discovered.flatMap { d in
+            make(d.target, d.labels).map { LabeledSource($0, key: d.key, labels: d.labels) as any ObjectSource }
         }
     }
 
     public func run(_ job: JobFile) throws -> Outcome {
         let options = JobRunner.options(options, for: job)
         let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
-        let objects = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range))
+        let discovery = JobDiscovery.refresh(job, previous: nil, clock: options.clock, refreshSeconds: JobDiscovery.refreshSeconds(JobCycle.period(job)))
+        let transfers = TransferCounter()
+        let objects = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range,
+                                                                 discovered: discovery.targets, transfers: transfers))
         let engine = try JobRunner.plan(job, options: options)
-        let result = engine.run(objects)
+        var result = engine.run(objects)
+        result.warnings = discovery.warnings + result.warnings
+        result.statistics.add(transfers)
         let end = options.to ?? options.clock.milliseconds()
         let (datums, skipped) = try job.mapping.datums(from: result, defaultTimestamp: end)
         let context = SinkContext(base: job.folder, clock: options.clock, output: output, environment: environment)

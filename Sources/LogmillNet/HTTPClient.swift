@@ -106,15 +106,20 @@ public final class HTTPClient: @unchecked Sendable {
     private let collector = TaskCollector()
     /// Decides whether a response is worth retrying; default: 429, 5xx, and AWS throttling codes.
     public var isRetryable: (HTTPResponse) -> Bool = HTTPClient.defaultRetryable
+    /// Told of every attempt (its number, from 1, and the bytes of its answer's body; 0 when none came):
+    /// how remote sources count requests, retries and bytes over the wire. Set before the client is used.
+    public var onAttempt: (@Sendable (_ attempt: Int, _ bytes: Int) -> Void)? = nil
 
-    public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock()) {
+    /// `maxConnectionsPerHost`: sources that fetch many objects at once (S3, HTTP) ask for more than
+    /// the sinks' 4.
+    public init(policy: RetryPolicy = RetryPolicy(), clock: any Clock = SystemClock(), maxConnectionsPerHost: Int = 4) {
         self.policy = policy
         self.clock = clock
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = Self.sessionTimeout(policy.timeout)
         config.timeoutIntervalForResource = Self.sessionTimeout(policy.timeout) * 2
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.httpMaximumConnectionsPerHost = 4
+        config.httpMaximumConnectionsPerHost = maxConnectionsPerHost
         config.httpShouldSetCookies = false
         config.urlCredentialStorage = nil
         session = URLSession(configuration: config, delegate: collector, delegateQueue: nil)
@@ -141,7 +146,11 @@ public final class HTTPClient: @unchecked Sendable {
         while true {
             attempt += 1
             var retryAfter = 0.0
-            switch perform(request) {
+            let outcome = perform(request)
+            if let onAttempt {
+                if case .success(let r) = outcome { onAttempt(attempt, r.body.count) } else { onAttempt(attempt, 0) }
+            }
+            switch outcome {
             case .success(var response):
                 response.earlierAttemptInDoubt = inDoubt
                 response.secrets = secrets

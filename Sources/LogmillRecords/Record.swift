@@ -42,6 +42,11 @@ public final class InputContext: Sendable {
     public let fieldNames: [[UInt8]]
     /// `logType != .generic`, computed once: the hot path asks per line.
     public let isPositional: Bool
+    /// The object's own fields (labels of a discovered source: `service`, `env`, `__meta_owner`), as
+    /// names in bytes with their values: a field the record does not have is looked up here.
+    public let labels: [(name: [UInt8], value: String)]
+    /// `!labels.isEmpty`, computed once.
+    public let hasLabels: Bool
 
     /// The top-level keys a JSON line's `@timestamp` is read from, in order of preference, as the
     /// needles `"key"`: `timestampField` alone when one is named, else `timestamp`, `@timestamp`, `time`, `ts`.
@@ -51,7 +56,9 @@ public final class InputContext: Sendable {
     static func needle(_ key: String) -> [UInt8] { Array("\"\(key)\"".utf8) }
 
     public init(name: String, ordinal: Int, format: LogFormat, logStream: String? = nil, logGroup: String? = nil, logType: LogType = .generic,
-                timestampField: String? = nil) {
+                timestampField: String? = nil, labels: [String: String] = [:]) {
+        self.labels = labels.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) }
+        hasLabels = !labels.isEmpty
         timeKeys = timestampField.map { [InputContext.needle($0)] } ?? InputContext.defaultTimeNeedles
         self.name = name
         self.ordinal = ordinal
@@ -66,6 +73,14 @@ public final class InputContext: Sendable {
         case .s3Access: fieldNames = LogType.s3Fields.map { Array($0.utf8) }
         case .alb: fieldNames = LogType.albFields.map { Array($0.utf8) }
         }
+    }
+
+    /// The value of the label `name`, if the object has one.
+    public func label(_ name: UnsafeRawBufferPointer) -> String? {
+        for l in labels where l.name.count == name.count && l.name.elementsEqual(name) {
+            return l.value
+        }
+        return nil
     }
 
     /// Checks a positional message against its log type (`PositionalFields.check`) and reads its own

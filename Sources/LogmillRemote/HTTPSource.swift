@@ -17,6 +17,8 @@ public struct HTTPSource: ObjectSource {
     public let client: HTTPClient
     /// Bytes per GET when the server serves ranges.
     public var rangeSize = 8 << 20
+    /// Counts what it lists and fetches (`--stats`; requests are counted by its client).
+    public var transfers: TransferCounter?
 
     public init(url: URL, labels: [String: String] = [:], client: HTTPClient) {
         self.url = url
@@ -28,8 +30,10 @@ public struct HTTPSource: ObjectSource {
     public var description: String { "http " + name }
     /// Ranges are asked for only of objects listed with a size (the server said it serves them).
     public var canReadRanges: Bool { true }
+    public var fetchesOverNetwork: Bool { true }
 
     public func list() throws -> [SourceObject] {
+        transfers?.listed("http", 1)
         var object = SourceObject(name: name, locator: url.absoluteString, size: nil, identity: identity(version: nil), labels: labels, source: self)
         let response: HTTPResponse
         do {
@@ -58,6 +62,7 @@ public struct HTTPSource: ObjectSource {
 
     public func open(_ object: SourceObject, range: Range<Int>?) throws -> ByteStream {
         let name = object.name
+        transfers?.fetched("http", object: name)
         guard let size = object.size else {
             let body = try get(headers: [], name: name).body
             let lo = min(range?.lowerBound ?? 0, body.count)

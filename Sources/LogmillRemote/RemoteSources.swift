@@ -15,10 +15,11 @@ public enum RemoteSources {
     }
 
     /// `timeRange` (epoch ms, half-open) narrows the listing of S3 prefixes with date templates;
-    /// `lookback` widens it backwards for late deliveries (nil: `S3Source`'s default).
+    /// `lookback` widens it backwards for late deliveries (nil: `S3Source`'s default). `transfers`
+    /// counts what the sources list, fetch and send (`--stats`).
     public static func sources(_ arguments: [String], labels: [String: String] = [:],
                                environment: [String: String] = ProcessInfo.processInfo.environment, clock: any Clock = SystemClock(),
-                               timeRange: Range<Int64>? = nil, lookback: Int64? = nil) -> [any ObjectSource] {
+                               timeRange: Range<Int64>? = nil, lookback: Int64? = nil, transfers: TransferCounter? = nil) -> [any ObjectSource] {
         var out = SourceArguments.sources(arguments.filter { !isRemote($0) }, labels: labels)
         var s3: Result<S3Client, Error>?
         var http: HTTPClient?
@@ -34,7 +35,7 @@ public enum RemoteSources {
                     out.append(UnreadableSource(name: a, problem: "\(error)", labels: labels))
                 }
             } else if a.lowercased().hasPrefix("s3://") {
-                if s3 == nil { s3 = Result { try S3Client(environment: environment, clock: clock) } }
+                if s3 == nil { s3 = Result { try S3Client(environment: environment, clock: clock).counting(transfers) } }
                 do {
                     var source = try S3Source(url: a, labels: labels, client: try s3!.get())
                     source.timeRange = timeRange
@@ -44,8 +45,10 @@ public enum RemoteSources {
                     out.append(UnreadableSource(name: a, problem: "\(error)", labels: labels))
                 }
             } else if let url = URL(string: a), url.host?.isEmpty == false {
-                if http == nil { http = HTTPClient(policy: S3Client.retryPolicy, clock: clock) }
-                out.append(HTTPSource(url: url, labels: labels, client: http!))
+                if http == nil { http = HTTPClient(policy: S3Client.retryPolicy, clock: clock, maxConnectionsPerHost: S3Client.maxConnections).counting(transfers, as: "http") }
+                var source = HTTPSource(url: url, labels: labels, client: http!)
+                source.transfers = transfers
+                out.append(source)
             } else {
                 out.append(UnreadableSource(name: Redaction.url(a), problem: "not a usable URL", labels: labels))
             }

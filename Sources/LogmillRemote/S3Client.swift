@@ -1,6 +1,7 @@
 import Foundation
 import LogmillAWS
 import LogmillNet
+import LogmillSources
 import LogmillTime
 #if canImport(FoundationXML)
 import FoundationXML
@@ -46,6 +47,16 @@ public final class S3Client: @unchecked Sendable {
     public let client: HTTPClient
     public let clock: any Clock
     private let credentials: CredentialProvider
+    /// Counts objects listed and fetched, requests, retries and bytes (`--stats`); set before use.
+    public private(set) var transfers: TransferCounter?
+
+    /// This client, counting into `transfers` (nil: not counting).
+    public func counting(_ transfers: TransferCounter?) -> S3Client {
+        guard let transfers else { return self }
+        self.transfers = transfers
+        _ = client.counting(transfers, as: "s3")
+        return self
+    }
 
     /// Fewer, longer attempts than the sinks: a GET of a large range may take a while, and a read
     /// that fails for good only costs this object.
@@ -58,12 +69,16 @@ public final class S3Client: @unchecked Sendable {
         return p
     }
 
+    /// Connections per host a source's client keeps: room for `--fetch-concurrency` (at most 256)
+    /// fetches and the workers' ranged reads.
+    public static let maxConnections = 64
+
     public init(region: String, endpoint: URL?, credentials: CredentialProvider, clock: any Clock, client: HTTPClient? = nil) {
         self.region = region
         self.endpoint = endpoint
         self.credentials = credentials
         self.clock = clock
-        self.client = client ?? HTTPClient(policy: S3Client.retryPolicy, clock: clock)
+        self.client = client ?? HTTPClient(policy: S3Client.retryPolicy, clock: clock, maxConnectionsPerHost: S3Client.maxConnections)
     }
 
     /// A client configured as the AWS CLI would be by `environment` and `~/.aws` (region defaults to

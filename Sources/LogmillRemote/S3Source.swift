@@ -44,6 +44,7 @@ public struct S3Source: ObjectSource {
     public var url: String { "s3://\(bucket)/\(prefix)" }
     public var description: String { "s3 " + url }
     public var canReadRanges: Bool { true }
+    public var fetchesOverNetwork: Bool { true }
 
     /// The prefixes one listing per day or hour covers (the whole prefix without templates).
     public var prefixes: [String] { DateTemplate.expand(prefix, range: timeRange, lookback: lookback, lookahead: lookahead) }
@@ -71,6 +72,7 @@ public struct S3Source: ObjectSource {
                                         identity: ObjectIdentity(kind: "s3", key: "\(bucket)/\(info.key)@\(info.etag)"), labels: labels, source: self))
             }
         }
+        client.transfers?.listed("s3", out.count)
         return out
     }
 
@@ -78,6 +80,7 @@ public struct S3Source: ObjectSource {
         let r = range ?? 0..<(object.size ?? Int.max)
         let etag = object.identity.key.lastIndex(of: "@").map { String(object.identity.key[object.identity.key.index(after: $0)...]) }
         let client = self.client, bucket = self.bucket, key = object.locator, name = object.name
+        client.transfers?.fetched("s3", object: name)
         return RangedStream(from: r.lowerBound, to: object.size.map { min($0, r.upperBound) } ?? (range?.upperBound), rangeSize: rangeSize) { part in
             do {
                 return (try client.get(bucket: bucket, key: key, range: part, etag: etag), nil)

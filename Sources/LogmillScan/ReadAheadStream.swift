@@ -114,3 +114,67 @@ final class ReadAheadStream: ByteStream {
         return shared.bytesDecompressed
     }
 }
+
+/// Fetches the raw bytes of small network objects several at a time, in task order, ahead of the
+/// workers that take them (`take`), so a scan of many small S3 or HTTP objects is not one request's
+/// latency after another per worker. At most `window` objects are fetched and not yet taken.
+final class Prefetcher: @unchecked Sendable {
+    private let cond = NSCondition()
+    private let order: [Int]
+    private let members: Set<Int>
+    private let window: Int
+    private let fetch: @Sendable (Int) throws -> [UInt8]
+    private var nextIndex = 0
+    private var held = 0
+    private var results: [Int: Result<[UInt8], Error>] = [:]
+    private var stopped = false
+
+    init(order: [Int], threads: Int, window: Int, fetch: @escaping @Sendable (Int) throws -> [UInt8]) {
+        self.order = order
+        members = Set(order)
+        self.window = max(1, window)
+        self.fetch = fetch
+        for _ in 0..<max(1, threads) {
+            let thread = Thread { [self] in loop() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func loop() {
+        while true {
+            cond.lock()
+            while !stopped && held >= window && nextIndex < order.count { cond.wait() }
+            if stopped || nextIndex >= order.count { cond.unlock(); return }
+            let t = order[nextIndex]
+            nextIndex += 1
+            held += 1
+            cond.unlock()
+            let r = Result { try fetch(t) }
+            cond.lock()
+            results[t] = r
+            cond.broadcast()
+            cond.unlock()
+        }
+    }
+
+    /// The bytes of task `t`, once fetched; nil when `t` is not fetched ahead (or the scan stopped).
+    func take(_ t: Int) -> Result<[UInt8], Error>? {
+        guard members.contains(t) else { return nil }
+        cond.lock()
+        defer { cond.unlock() }
+        while results[t] == nil && !stopped { cond.wait() }
+        guard let r = results.removeValue(forKey: t) else { return nil }
+        held -= 1
+        cond.broadcast()
+        return r
+    }
+
+    /// Ends the fetching threads (after their current request).
+    func stop() {
+        cond.lock()
+        stopped = true
+        cond.broadcast()
+        cond.unlock()
+    }
+}

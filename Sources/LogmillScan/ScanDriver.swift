@@ -35,6 +35,13 @@ public struct ScanOptions: Sendable {
     public var events: ScanEventHandler? = nil
     /// The worker budget to draw from (tests give a small one).
     public var budget: WorkerBudget = .shared
+    /// How many small objects of network sources (S3, HTTP) are fetched at once ahead of the workers,
+    /// so many small objects are not read one request after another per worker (1: no fetching ahead).
+    /// I/O threads, outside the worker budget; at most twice this many objects wait in memory.
+    public var fetchConcurrency = 16
+    /// Objects fetched ahead are at most this large (raw bytes); larger ones are read by their worker
+    /// in ranges, as they are not bound by a request's latency.
+    public var fetchAheadMaxBytes = 1 << 20
     public init() {}
 }
 
@@ -185,6 +192,17 @@ public final class ScanDriver {
         }
         let sizes = inputs.map(\.size)
         events?(.planned(objects: inputs.count, bytes: sizes.contains(where: { $0 == nil }) ? nil : sizes.reduce(0) { $0 + $1! }))
+        // Small objects of network sources: fetched several at a time, in task order, ahead of the workers.
+        let aheadLimit = options.fetchAheadMaxBytes
+        let ahead = tasks.indices.filter { t in
+            let o = tasks[t].input
+            return tasks[t].range == nil && o.readFrom == 0 && o.unreadable == nil && o.source.fetchesOverNetwork && (o.size ?? Int.max) <= aheadLimit
+        }
+        let prefetcher: Prefetcher? = options.fetchConcurrency > 1 && ahead.count > 1
+            ? Prefetcher(order: ahead, threads: min(options.fetchConcurrency, ahead.count), window: 2 * options.fetchConcurrency) { [tasks] t in
+                try readPrefix(of: try tasks[t].input.open(), count: aheadLimit + 1)
+            } : nil
+        defer { prefetcher?.stop() }
         let lock = NSLock()
         nonisolated(unsafe) var next = 0
         nonisolated(unsafe) var reports = [ScanReport](repeating: ScanReport(), count: consumers.count)
@@ -210,7 +228,7 @@ public final class ScanDriver {
                 guard t < taskList.count else { break }
                 if cancellation?.isCancelled == true { local.cancelled = true; break }
                 ScanDriver.run(taskList[t], chunk: chunk, limits: (lines, documents), buffer: buffer, consumer: box.consumers[w], events: events,
-                               cancellation: cancellation, timestampField: timestampField, budget: budget, report: &local)
+                               cancellation: cancellation, timestampField: timestampField, budget: budget, fetched: prefetcher?.take(t), report: &local)
             }
             buffer.free()
             lock.lock()
@@ -222,13 +240,16 @@ public final class ScanDriver {
     }
 
     private static func run(_ task: Task, chunk: Int, limits: (lines: Int, documents: Int), buffer: GrowableBuffer, consumer: BlockConsumer, events: ScanEventHandler?,
-                            cancellation: ScanCancellation?, timestampField: String?, budget: WorkerBudget?, report: inout ScanReport) {
+                            cancellation: ScanCancellation?, timestampField: String?, budget: WorkerBudget?, fetched: Result<[UInt8], Error>? = nil,
+                            report: inout ScanReport) {
         let object = task.input
         let path = object.name
         var stream: ByteStream
         var compressed = false
         do {
-            if let r = task.range {
+            if let fetched {
+                (stream, compressed) = try decoded(MemoryStream(try fetched.get()), name: path)
+            } else if let r = task.range {
                 // Start one byte early: a line belongs to the part its first byte falls in.
                 stream = try object.open(range: (task.startsMidLine ? r.lowerBound - 1 : r.lowerBound)..<(object.size ?? r.upperBound))
             } else if object.readFrom > 0 {
@@ -418,7 +439,8 @@ public final class ScanDriver {
 
     private static func makeContext(_ object: SourceObject, _ index: Int, _ format: LogFormat, _ logType: LogType, _ timestampField: String?) -> InputContext {
         InputContext(name: object.name, ordinal: index, format: format, logStream: object.labels[SourceLabel.logStream],
-                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType, timestampField: timestampField)
+                     logGroup: object.labels[SourceLabel.logGroup] ?? object.name, logType: logType, timestampField: timestampField,
+                     labels: object.labels.filter { !$0.key.hasPrefix("@") })
     }
 }
 

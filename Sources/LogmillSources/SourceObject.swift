@@ -79,6 +79,13 @@ public protocol ObjectSource: Sendable {
     func list() throws -> [SourceObject]
     /// The raw bytes of `object` (all of them, or `range`).
     func open(_ object: SourceObject, range: Range<Int>?) throws -> ByteStream
+    /// Whether opening an object waits on the network (S3, HTTP): the scan then fetches small objects
+    /// several at a time ahead of the workers (`ScanOptions.fetchConcurrency`).
+    var fetchesOverNetwork: Bool { get }
+}
+
+extension ObjectSource {
+    public var fetchesOverNetwork: Bool { false }
 }
 
 /// A 64-bit FNV-1a hash of the first bytes of an object's decoded content: with the size read so far it

@@ -177,7 +177,12 @@ public struct Backfill {
 
         // 1. Scan what is not in the spool yet, batch by batch.
         if !state.scanned {
-            let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range.start..<range.end))
+            // A backfill reads the lists as they are now; the scheduled runs' stored copy when a fetch fails.
+            let kept = (try? store.load(job: job.name, signature: signature))??.discovered
+            let discovery = JobDiscovery.refresh(job, previous: kept, clock: options.clock, refreshSeconds: JobDiscovery.refreshSeconds(period))
+            report.warnings += discovery.warnings
+            let listed = try SourceArguments.list(JobRunner.sources(job, environment: environment, clock: options.clock, timeRange: range.start..<range.end,
+                                                                    discovered: discovery.targets))
             let done = Set(state.scannedObjects.map { $0.identity })
             var remaining = listed.filter { !done.contains($0.identity.description) }.sorted { $0.name < $1.name }
             for o in remaining where o.unreadable != nil { report.warnings.append("\(o.name): \(o.unreadable!)") }

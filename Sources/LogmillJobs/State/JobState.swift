@@ -1,5 +1,6 @@
 import Foundation
 import LogmillAlarms
+import LogmillRemote
 
 /// Everything a job remembers between runs, in one versioned file per job. Written only whole and
 /// atomically (`StateStore`); a file of another version, another job or that does not parse stops
@@ -34,6 +35,9 @@ public struct JobState: Codable, Sendable {
     /// Each `alarm:`'s state, recent values and notification ledger, by alarm name (absent in state
     /// written before alarms existed, which reads as no alarm evaluated yet).
     public var alarms: [String: AlarmTracker]?
+    /// The last source list each `sources-from:` gave (by its redacted location and a hash of it),
+    /// used when a refresh fails (absent in state written before, or for jobs without one).
+    public var discovered: [String: [TargetGroup]]?
 
     public init(job: String, signature: String) {
         self.job = job

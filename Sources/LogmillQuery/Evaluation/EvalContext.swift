@@ -114,7 +114,7 @@ final class EvalContext {
                 if !json.flattenObject(from: brace, to: m.count) { json.reset(source: m) }
             }
         }
-        if json.count == 0 { return .null }
+        if json.count == 0 { return input?.hasLabels == true ? label(name) : .null }
         return name.withUnsafeBytes { n in
             json.lookup(n) { v, kind -> Value in
                 switch kind {
@@ -122,8 +122,14 @@ final class EvalContext {
                 case .boolTrue: return .bytes(UnsafeRawBufferPointer(staticString: "true"))
                 case .boolFalse: return .bytes(UnsafeRawBufferPointer(staticString: "false"))
                 }
-            } ?? .null
+            } ?? (input?.hasLabels == true ? label(name) : .null)
         }
+    }
+
+    /// A field the record does not have, from its object's labels (a discovered source's `service`).
+    private func label(_ name: [UInt8]) -> Value {
+        guard let input else { return .null }
+        return name.withUnsafeBytes { n in input.label(n).map { .string($0) } ?? .null }
     }
 
     // MARK: evaluation

@@ -58,7 +58,7 @@ final class QueryConsumer: BlockConsumer {
             return
         }
         scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1)
-        if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded {
+        if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded, !(pf.onFields && input.hasLabels) {
             scanWithPrefilter(block, input, offset)
             return
         }

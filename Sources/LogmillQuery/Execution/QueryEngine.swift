@@ -38,6 +38,9 @@ public struct QueryStatistics: Sendable {
     public var untimedRecords = 0
     public var rowsHeld = 0
     public var seconds = 0.0
+    /// Remote reads per service (`s3`, `http`): what the run's `TransferCounter` counted, and the bytes
+    /// decoded from each service's objects.
+    public var remote: [String: ServiceTransfer] = [:]
     public init() {}
 
     public mutating func merge(_ o: QueryStatistics) {
@@ -51,6 +54,13 @@ public struct QueryStatistics: Sendable {
         untimedRecords += o.untimedRecords
         rowsHeld += o.rowsHeld
         seconds += o.seconds
+        for (k, v) in o.remote { remote[k, default: ServiceTransfer()].merge(v) }
+    }
+
+    /// Adds a run's transfer counts to the bytes decoded the scan counted.
+    public mutating func add(_ transfers: TransferCounter?) {
+        guard let transfers else { return }
+        for (k, v) in transfers.snapshot { remote[k, default: ServiceTransfer()].merge(v) }
     }
 }
 
@@ -148,6 +158,10 @@ public final class QueryEngine {
             stats.failureSamples += w.failureSamples
         }
         stats.failureSamples = Array(stats.failureSamples.prefix(5))
+        for o in objects where o.identity.kind == "s3" || o.identity.kind == "http" {
+            guard let p = report.positions[o.name] else { continue }
+            stats.remote[o.identity.kind, default: ServiceTransfer()].bytesDecompressed += max(0, p.offset - o.readFrom)
+        }
         var warnings = report.errors
         if report.cancelled { warnings.append("the scan was cancelled before it read everything") }
         var result = QueryScan(windows: [:], whole: nil, statistics: stats, warnings: warnings, report: report)

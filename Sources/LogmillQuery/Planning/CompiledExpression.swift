@@ -61,6 +61,20 @@ indirect enum CExpr {
         }
     }
 
+    /// Whether it reads a discovered field (one that may come from the object's labels rather than
+    /// the line, so no literal of the line can be required for it).
+    var readsDiscovered: Bool {
+        switch self {
+        case .discovered: return true
+        case .system, .lambda, .bin, .constant, .slot, .aggregate: return false
+        case .access(let e, _): return e.readsDiscovered
+        case .negate(let e), .not(let e), .equalsText(let e, _, _), .contains(let e, _, _), .matches(let e, _, _), .inList(let e, _, _), .periodFloor(let e, _, _):
+            return e.readsDiscovered
+        case .and(let a, let b), .or(let a, let b), .arith(_, let a, let b), .compare(_, let a, let b): return a.readsDiscovered || b.readsDiscovered
+        case .call(_, let args), .evaluated(_, let args): return args.contains { $0.readsDiscovered }
+        }
+    }
+
     /// Field references this expression reads from the record (for materialising rows).
     var readsRecord: Bool {
         switch self {

@@ -572,13 +572,14 @@ struct Compiler {
 
     func derivePrefilter(_ ops: [RowOp]) -> Prefilter? {
         var best: [[UInt8]]? = nil
+        var onFields = false
         for op in ops {
             guard case .filter(let e) = op, let lits = Compiler.requiredLiterals(e) else { continue }
-            if best == nil || Compiler.strength(lits) > Compiler.strength(best!) { best = lits }
+            if best == nil || Compiler.strength(lits) > Compiler.strength(best!) { best = lits; onFields = e.readsDiscovered }
         }
         guard let lits = best, !lits.isEmpty, lits.count <= 4, lits.allSatisfy({ !$0.isEmpty }) else { return nil }
         let safe = lits.allSatisfy { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/") } }
-        return Prefilter(literals: lits, jsonSafe: safe)
+        return Prefilter(literals: lits, jsonSafe: safe, onFields: onFields)
     }
 
     static func strength(_ lits: [[UInt8]]) -> Int { (lits.map(\.count).min() ?? 0) * 4 - lits.count }

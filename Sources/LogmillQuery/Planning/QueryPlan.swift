@@ -53,6 +53,9 @@ struct Prefilter {
     var literals: [[UInt8]]
     /// Whether each literal survives JSON string escaping unchanged (usable on JSON event lines).
     var jsonSafe: Bool
+    /// Whether a literal stands for a discovered field's value, which an object's labels may give
+    /// without the line holding it: such a prefilter is not used on objects with labels.
+    var onFields = false
 }
 
 /// A query compiled for execution.

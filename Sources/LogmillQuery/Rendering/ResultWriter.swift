@@ -1,5 +1,6 @@
 import Foundation
 import LogmillRecords
+import LogmillSources
 
 /// How `logmill query` prints rows.
 public enum OutputFormat: String, CaseIterable, Sendable {
@@ -111,6 +112,11 @@ public enum ResultWriter {
         out += "; rows held: \(s.rowsHeld)"
         out += String(format: "; %.3f s", s.seconds)
         if s.seconds > 0 { out += String(format: " (%.0f MB/s)", Double(s.bytesRead) / 1_000_000 / s.seconds) }
+        for (service, t) in s.remote.sorted(by: { $0.key < $1.key }) {
+            out += "\n\(service): objects listed: \(t.listed), fetched: \(t.fetched), skipped (unchanged): \(t.skipped)"
+            out += "; bytes over the wire: \(mb(t.bytesOverWire)), decompressed: \(mb(t.bytesDecompressed))"
+            out += "; requests: \(t.requests), retries: \(t.retries)"
+        }
         for f in s.failureSamples { out += "\n  \(f)" }
         return out
     }

@@ -48,7 +48,7 @@ enum BackfillCommand {
             OptionSpec("alarms", "replay the job's alarms over the range and print their state changes (no one is notified)"),
             OptionSpec("report", value: "FILE", "write an HTML page with a plot per metric and dimension set"),
             OptionSpec("state-dir", value: "DIR", "where jobs keep their state (as for 'run')"),
-            CommonOptions.now, CommonOptions.workers, CommonOptions.maxRecordSize, CommonOptions.timestampField,
+            CommonOptions.now, CommonOptions.workers, CommonOptions.fetchConcurrency, CommonOptions.maxRecordSize, CommonOptions.timestampField,
         ],
         examples: [
             "logmill backfill --from 2026-08-01 --to 2026-11-01 queries/lambda-errors.job",

@@ -9,6 +9,8 @@ enum CommonOptions {
     static let to = OptionSpec("to", value: "TIME", "only records before TIME (half-open: [from, to))")
     static let now = OptionSpec("now", value: "TIME", "take TIME as the current time: replays a schedule, fixes now()")
     static let workers = OptionSpec("workers", value: "N", "threads to use, 1 to \(maxWorkers) (default: all cores)")
+    static let fetchConcurrency = OptionSpec("fetch-concurrency", value: "N",
+                                             "small S3/HTTP objects fetched at once ahead of the workers,\n1 to 256 (default 16; 1: none ahead)")
     static let stats = OptionSpec("stats", "print records scanned/matched, bytes and time to stderr")
     static let maxRecordSize = OptionSpec("max-record-size", value: "SIZE",
                                           "skip (and report) lines longer than SIZE, e.g. 64m (default 16m);\nwhole documents (CloudTrail files) may be 16 times larger")
@@ -59,6 +61,10 @@ enum CommonOptions {
         if let field = parsed.value("timestamp-field") {
             guard !field.isEmpty else { throw UsageError("--timestamp-field needs the name of a JSON key") }
             options.scan.timestampField = field
+        }
+        if let v = parsed.value("fetch-concurrency") {
+            guard let n = Int(v), n >= 1, n <= 256 else { throw UsageError("--fetch-concurrency takes a number from 1 to 256") }
+            options.scan.fetchConcurrency = n
         }
         if let w = parsed.value("workers") {
             guard let n = Int(w), n >= 1, n <= maxWorkers else { throw UsageError("--workers takes a number from 1 to \(maxWorkers)") }

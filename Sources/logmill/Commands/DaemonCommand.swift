@@ -35,7 +35,7 @@ enum DaemonCommand {
         options: [
             OptionSpec("listen", value: "ADDR", "serve /metrics, /metrics/job/NAME, /sd and /-/healthy on ADDR\n(e.g. 127.0.0.1:9464, :9464, 0.0.0.0:9464)"),
             OptionSpec("state-dir", value: "DIR", "where jobs keep their state (as for 'run')"),
-            CommonOptions.workers, CommonOptions.maxRecordSize, CommonOptions.timestampField,
+            CommonOptions.workers, CommonOptions.fetchConcurrency, CommonOptions.maxRecordSize, CommonOptions.timestampField,
         ],
         examples: [
             "logmill daemon queries/",

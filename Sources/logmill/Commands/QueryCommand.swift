@@ -17,7 +17,7 @@ enum QueryCommand {
             OptionSpec("file", short: "f", value: "FILE", "read the query from FILE"),
             OptionSpec("format", value: "FORMAT", "table, json, ndjson or csv (default: table on a terminal, else json)"),
             CommonOptions.from, CommonOptions.to, CommonOptions.now, CommonOptions.logFormat,
-            CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.workers, CommonOptions.fetchConcurrency, CommonOptions.stats, CommonOptions.maxRecordSize,
             CommonOptions.timestampField,
         ],
         examples: [
@@ -54,13 +54,15 @@ enum QueryCommand {
         options.scan.events = meter?.handler
         let engine = try QueryEngine(text: text, origin: origin, options: options)
         let objects: [SourceObject]
+        let transfers = TransferCounter()
         do {
             let range = options.from.map { $0..<max($0 + 1, options.to ?? options.clock.milliseconds()) }
-            objects = try SourceArguments.list(RemoteSources.sources(positionals, clock: options.clock, timeRange: range))
+            objects = try SourceArguments.list(RemoteSources.sources(positionals, clock: options.clock, timeRange: range, transfers: transfers))
         } catch {
             throw UsageError("\(error)")
         }
-        let result = engine.run(objects)
+        var result = engine.run(objects)
+        result.statistics.add(transfers)
         meter?.stop()
         Terminal.out(ResultWriter.render(result, as: format))
         for w in result.warnings { Terminal.warn(w) }

@@ -31,7 +31,7 @@ enum RunCommand {
             OptionSpec("state-dir", value: "DIR", "where jobs keep their state (default: $LOGMILL_STATE_DIR,\nelse $XDG_STATE_HOME/logmill, else ~/.local/state/logmill)"),
             OptionSpec("from", value: "TIME", "a one-off over records at or after TIME (no state)"),
             OptionSpec("to", value: "TIME", "with --from: records before TIME ([from, to)); the time of datums without a time column"),
-            CommonOptions.now, CommonOptions.workers, CommonOptions.stats, CommonOptions.maxRecordSize,
+            CommonOptions.now, CommonOptions.workers, CommonOptions.fetchConcurrency, CommonOptions.stats, CommonOptions.maxRecordSize,
             CommonOptions.timestampField,
         ],
         examples: [
