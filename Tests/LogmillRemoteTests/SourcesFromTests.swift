@@ -169,4 +169,37 @@ final class SourcesFromTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("j.job:2"), "\(e)")
         }
     }
+
+    /// Labels of an S3 access-log target are fields too: its lines' own fields are read by position,
+    /// and a name that is not one of them falls back to the labels.
+    func testLabelsOfPositionalTargetsAreFields() throws {
+        let tmp = TemporaryDirectory(prefix: "logmill-sd-s3")
+        defer { tmp.cleanup() }
+        try FileManager.default.createDirectory(atPath: tmp.path + "/logs", withIntermediateDirectories: true)
+        let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        try write("\(owner) demo [01/Nov/2026:00:00:51 +0000] 192.0.2.1 - ID1 REST.GET.OBJECT a \"GET /demo/a HTTP/1.1\" 200 - 10 10 1 1 \"-\" \"ua\" - H SigV4 T AuthHeader h TLSv1.3 - -\n"
+                  + "\(owner) demo [01/Nov/2026:00:01:51 +0000] 192.0.2.1 - ID2 REST.PUT.OBJECT b \"PUT /demo/b HTTP/1.1\" 200 - - 10 1 1 \"-\" \"ua\" - H SigV4 T AuthHeader h TLSv1.3 - -\n",
+                  tmp.path + "/logs/access.log")
+        try write(#"[{"targets": ["logs/access.log"], "labels": {"service": "assets"}}]"#, tmp.path + "/sd.json")
+        try write("""
+        name: s3sd
+        schedule: rate(5 minutes)
+        start: 2026-11-01T00:00:00Z
+        sources-from: sd.json
+        namespace: N
+        metric: Requests = n unit Count
+        dimension: Service = service
+        dimension: Operation = operation
+        sink: emf out.emf
+        query:
+        stats count(*) as n by bin(5m), service, operation
+        """, tmp.path + "/s3sd.job")
+        let r = try cycle(tmp.path, clock: ManualClock(milliseconds: SourcesFromTests.t0 + 600_000)).run(try JobFile.load(tmp.path + "/s3sd.job"))
+        XCTAssertTrue(r.warnings.isEmpty, "\(r.warnings)")
+        let lines = try String(contentsOfFile: tmp.path + "/out.emf", encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return "\(o["Service"] ?? "-") \(o["Operation"] ?? "-") \(o["Requests"] ?? "-")"
+        }.sorted()
+        XCTAssertEqual(lines, ["assets REST.GET.OBJECT 1", "assets REST.PUT.OBJECT 1"])
+    }
 }

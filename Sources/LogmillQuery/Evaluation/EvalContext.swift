@@ -96,7 +96,7 @@ final class EvalContext {
         if let input, input.isPositional, let decoder, input.logType.isSplitAsTokenized, decoder.hasPositionalFields(of: record.message) {
             guard let k = input.fieldNames.firstIndex(where: { $0 == name }),
                   let r = decoder.positionalField(k, of: record.message), !r.isEmpty,
-                  !(r.count == 1 && record.message[r.lowerBound] == UInt8(ascii: "-")) else { return .null }
+                  !(r.count == 1 && record.message[r.lowerBound] == UInt8(ascii: "-")) else { return input.hasLabels ? label(name) : .null }
             return .bytes(UnsafeRawBufferPointer(rebasing: record.message[r]))
         }
         if !jsonReady {
