@@ -68,6 +68,9 @@ public struct JobFile: Sendable {
     public var notifiers: [AlarmNotifierSpec] = []
     /// `samples: N`: log lines a notification carries (default 10, at most 50).
     public var sampleLines = 10
+    /// `lookback: 1d`: how far before a run's first open window S3 date-template prefixes are listed,
+    /// for deliveries that arrive late (default: a day).
+    public var lookback: Period? = nil
 
     /// Records that arrive after their window was emitted.
     public enum LatePolicy: String, Sendable, CaseIterable {
@@ -126,12 +129,13 @@ public struct JobFile: Sendable {
       notify: webhook URL | slack URL | command PATH | stdout
                                       where alarm state changes go (repeatable)
       samples: 10                     log lines a notification carries (0 to 50)
+      lookback: 1d                    S3 date-template prefixes listed this far before the open windows (default 1d)
     See README.md ("Job files") for details.
     """
 
     static let keys = ["name", "schedule", "start", "settle", "late", "in-doubt", "source", "sources", "sources-from", "namespace", "metric", "dimension",
                        "timestamp", "timestamp-field", "period", "sink", "format", "query", "pattern", "value",
-                       "alarm", "notify", "samples"]
+                       "alarm", "notify", "samples", "lookback"]
 
     public static func load(_ path: String) throws -> JobFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -159,6 +163,7 @@ public struct JobFile: Sendable {
         var alarmLines: [(text: String, line: Int, column: Int)] = []
         var notifiers: [AlarmNotifierSpec] = []
         var sampleLines = 10
+        var lookback: Period? = nil
         func fail(_ n: Int, _ m: String) -> ParseError { ParseError(path: path, line: n, message: m) }
         for (i, raw) in lines.enumerated() {
             let n = i + 1
@@ -264,6 +269,11 @@ public struct JobFile: Sendable {
                 if let first = notifiers.dropLast().first(where: { $0.key == notifiers.last!.key }) {
                     throw fail(n, "'\(first.key)' is named twice")
                 }
+            case "lookback":
+                guard let p = Period.parse(value), let ms = p.fixedMilliseconds, ms > 0, ms <= 30 * 86_400_000 else {
+                    throw fail(n, "lookback must be a duration of at most 30 days, e.g. 6h, 1d, 3d")
+                }
+                lookback = p
             case "samples":
                 guard let k = Int(value), (0...AlarmMessage.maximumSampleLines).contains(k) else {
                     throw fail(n, "samples must be a whole number from 0 to \(AlarmMessage.maximumSampleLines)")
@@ -334,6 +344,7 @@ public struct JobFile: Sendable {
         if !notifiers.isEmpty && alarmLines.isEmpty { throw fail(1, "'notify:' lines need at least one 'alarm:' line") }
         job.notifiers = notifiers
         job.sampleLines = sampleLines
+        job.lookback = lookback
         if isPattern {
             job.mapping.infersDimensions = false
             job.pattern = query

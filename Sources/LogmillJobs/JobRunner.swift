@@ -112,7 +112,8 @@ public struct JobRunner {
         let base = job.folder
         func make(_ pattern: String, _ labels: [String: String]) -> [any ObjectSource] {
             if RemoteSources.isRemote(pattern) {
-                return RemoteSources.sources([pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange, transfers: transfers)
+                return RemoteSources.sources([pattern], labels: labels, environment: environment, clock: clock, timeRange: timeRange,
+                                             lookback: job.lookback?.fixedMilliseconds, transfers: transfers)
             }
             let path = JobDiscovery.resolve(pattern, folder: base)
             return [FileSource(patterns: [path], labels: labels)]

@@ -91,6 +91,11 @@ public enum SourceDiscovery {
             guard let labels = (group["labels"] ?? [String: Any]()) as? [String: String] else {
                 throw DiscoveryError(location: location, message: "group \(i): 'labels' must map names to strings")
             }
+            // A CloudWatch Logs group is asked again for every open window, unlike every other source:
+            // it cannot share a job with them (give it a job of its own with `source:`).
+            if let t = targets.first(where: { $0.lowercased().hasPrefix(CloudWatchLogsSource.scheme) }) {
+                throw DiscoveryError(location: location, message: "group \(i): \(t): CloudWatch Logs groups go in a job of their own ('source:'), not in a discovered list")
+            }
             out.append(TargetGroup(targets: targets, labels: labels))
         }
         return out

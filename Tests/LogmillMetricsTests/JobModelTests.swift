@@ -267,6 +267,8 @@ final class JobAlarmLineTests: XCTestCase {
                        "t.job:6: error: 'notify: webhook' needs an http:// or https:// URL")
         XCTAssertEqual(error(head + "notify: stdout\nquery:\nstats count(*) as n\n"), "t.job:1: error: 'notify:' lines need at least one 'alarm:' line")
         XCTAssertEqual(error(head + "samples: 51\nquery:\nstats count(*) as n\n"), "t.job:5: error: samples must be a whole number from 0 to 50")
+        XCTAssertEqual(error(head + "lookback: 90d\nquery:\nstats count(*) as n\n"), "t.job:5: error: lookback must be a duration of at most 30 days, e.g. 6h, 1d, 3d")
+        XCTAssertEqual(try JobFile.parse(head + "lookback: 6h\nquery:\nstats count(*) as n\n", path: "t.job").lookback?.fixedMilliseconds, 21_600_000)
         // Five-minute periods: at most one day of evaluation (289 periods is over it).
         XCTAssertNotNil(error(head + "alarm: A = Errors > 5 for 1 of 289\nquery:\nstats count(*) as n\n"))
     }

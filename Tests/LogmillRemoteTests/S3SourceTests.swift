@@ -303,5 +303,6 @@ final class S3SourceTests: XCTestCase {
         clock.set(milliseconds: S3SourceTests.start + 7 * 300_000 + 45_000)
         let rewritten = try cycle().run(job)
         XCTAssertEqual(rewritten.recordsRead, 1)
+        XCTAssertTrue(rewritten.notes.contains { $0.contains("app/2026/11/01/5-0.log changed since it was read") }, "\(rewritten.notes)")
     }
 }

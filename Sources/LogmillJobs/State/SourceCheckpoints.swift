@@ -120,6 +120,10 @@ enum SourceCheckpoints {
                         plan.unchanged.append(cp)
                     }
                 } else {
+                    if let old = checkpoints.first(where: { $0.name == object.name && $0.identity != object.identity.key }) {
+                        plan.notes.append("\(object.name) changed since it was read (\(old.identity.split(separator: "@").last.map { "was " + $0 } ?? "another version")); "
+                                          + "read again from its start: its records in windows already emitted are late, as 'late:' says")
+                    }
                     plan.toScan.append(object)
                 }
                 continue
