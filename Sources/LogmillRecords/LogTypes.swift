@@ -61,9 +61,15 @@ public enum PositionalFields {
     /// logs: separators are found eight bytes at a time, quotes and brackets with `memchr`.
     public static func tokenize(_ m: UnsafeRawBufferPointer, into out: inout [Range<Int>]) {
         out.removeAll(keepingCapacity: true)
-        var i = 0
+        _ = tokenize(m, into: &out, from: 0, limit: Int.max)
+    }
+
+    /// Appends fields from byte `from` on until `out` holds `limit` of them; returns where it stopped
+    /// (`m.count` at the end), to go on from there when a later field is asked for.
+    public static func tokenize(_ m: UnsafeRawBufferPointer, into out: inout [Range<Int>], from: Int, limit: Int) -> Int {
+        var i = from
         let n = m.count
-        while i < n {
+        while i < n && out.count < limit {
             while i < n, isSeparator(m[i]) { i += 1 }
             if i >= n { break }
             let c = m[i]
@@ -89,6 +95,8 @@ public enum PositionalFields {
                 i = j
             }
         }
+        while i < n, isSeparator(m[i]) { i += 1 }
+        return i
     }
 
     @inline(__always) static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
@@ -194,6 +202,16 @@ public enum PositionalFields {
 }
 
 extension LogType {
+    /// How many leading fields `PositionalFields.check` needs to judge a line of this type (and read
+    /// its time); the rest are split only when a query asks for them.
+    public var fieldsForCheck: Int {
+        switch self {
+        case .s3Access: return 17
+        case .vpcFlow(_, let header): return header ? Int.max : 14
+        case .alb, .generic: return Int.max
+        }
+    }
+
     /// Whether a line's fields are its tokens one for one (S3 access logs, VPC flow logs); ALB splits
     /// some tokens further.
     public var isSplitAsTokenized: Bool {

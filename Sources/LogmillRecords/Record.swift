@@ -90,6 +90,13 @@ public final class InputContext: Sendable {
         return PositionalFields.check(logType, m, tokens)
     }
 
+    /// `positional`, splitting only the fields the check needs; returns where the split stopped.
+    public func positional(_ m: UnsafeRawBufferPointer, leading tokens: inout [Range<Int>]) -> (check: PositionalFields.Check, resume: Int) {
+        tokens.removeAll(keepingCapacity: true)
+        let resume = PositionalFields.tokenize(m, into: &tokens, from: 0, limit: logType.fieldsForCheck)
+        return (PositionalFields.check(logType, m, tokens), resume)
+    }
+
     /// Whether a line is the header line of its log type (VPC flow logs delivered to S3 start with one).
     public func isHeader(_ line: UnsafeRawBufferPointer) -> Bool {
         if case .vpcFlow(_, true) = logType { return Bytes.hasPrefix(line, "version ") }
@@ -130,8 +137,10 @@ public final class RecordDecoder {
     // the dynamic exclusivity checks, which cost more than decoding a REPORT line's time.
     @exclusivity(unchecked) public private(set) var problem = Problem.format
     @exclusivity(unchecked) private var tokens: [Range<Int>] = []
-    /// Whether the last line decoded fit its positional log type (then `tokens` are its fields).
+    /// Whether the last line decoded fit its positional log type (then `tokens` are its first fields).
     @exclusivity(unchecked) private var positionalFit = false
+    /// Where splitting the line's fields stopped (its length once every field is split).
+    @exclusivity(unchecked) private var tokenResume = 0
     @exclusivity(unchecked) private var messageScratch: [UInt8] = []
     @exclusivity(unchecked) private var streamScratch: [UInt8] = []
     @exclusivity(unchecked) private var groupScratch: [UInt8] = []
@@ -149,9 +158,11 @@ public final class RecordDecoder {
     /// the line did not fit its type or has fewer fields. Decoding already split the line to find its
     /// time, so a query reads its fields from here instead of splitting the line again.
     @inline(__always) public func positionalField(_ k: Int, of message: UnsafeRawBufferPointer) -> Range<Int>? {
-        guard positionalFit, k < tokens.count, message.baseAddress == record.message.baseAddress,
-              message.count == record.message.count else { return nil }
-        return tokens[k]
+        guard positionalFit, message.baseAddress == record.message.baseAddress, message.count == record.message.count else { return nil }
+        if k >= tokens.count && tokenResume < message.count {
+            tokenResume = PositionalFields.tokenize(message, into: &tokens, from: tokenResume, limit: k + 1)
+        }
+        return k < tokens.count ? tokens[k] : nil
     }
 
     /// Whether `positionalField` answers for `message` (the last line decoded, which fit its type).
@@ -176,7 +187,8 @@ public final class RecordDecoder {
         var ok = decode(line, format: input.format, offset: offset, timeKeys: input.timeKeys)
         positionalFit = false
         if input.isPositional {
-            let c = input.positional(record.message, tokens: &tokens)
+            let (c, resume) = input.positional(record.message, leading: &tokens)
+            tokenResume = resume
             positionalFit = c.fits
             if !c.fits {
                 if ok { problem = .positional; ok = false }

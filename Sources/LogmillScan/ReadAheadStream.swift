@@ -5,41 +5,57 @@ import LogmillSources
 
 /// Decodes a stream on a second thread while the scan worker parses what was decoded before, so a
 /// single large compressed object uses two cores (inflate on one, records on the other). Memory is
-/// bounded: at most `depth` blocks of `blockSize` bytes wait between the two threads. The scan
-/// driver uses it only when the worker budget grants the extra thread.
+/// bounded: `depth` buffers of `blockSize` bytes go round between the two threads, so the decoding
+/// thread neither allocates nor copies (it is the slower of the two). The scan driver uses it only
+/// when the worker budget grants the extra thread.
 final class ReadAheadStream: ByteStream {
     /// What the two threads share; the decoding thread holds only this, never the stream object,
     /// so dropping the stream stops it.
     private final class Shared: @unchecked Sendable {
         let condition = NSCondition()
-        var blocks: [[UInt8]] = []
+        /// Buffers ready to be filled, and filled ones with their byte counts, oldest first.
+        var free: [UnsafeMutableRawBufferPointer] = []
+        var full: [(buffer: UnsafeMutableRawBufferPointer, count: Int)] = []
+        var all: [UnsafeMutableRawBufferPointer] = []
         var finished = false
         var error: (any Error)?
         var stopped = false
         var bytesRead = 0
         var bytesDecompressed = 0
         var exited = false
+        deinit { for b in all { b.deallocate() } }
     }
 
     private let shared = Shared()
-    private var current: [UInt8] = []
+    /// The filled buffer being read, and how far.
+    private var current: (buffer: UnsafeMutableRawBufferPointer, count: Int)?
     private var position = 0
-    /// Whether the underlying stream was a gzip decoder (for the report).
-    let isGzip: Bool
 
     init(_ source: ByteStream, blockSize: Int = 1 << 20, depth: Int = 4) {
-        isGzip = source is GzipStream
         let shared = self.shared
+        for _ in 0..<depth {
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+            shared.all.append(b)
+            shared.free.append(b)
+        }
         nonisolated(unsafe) let stream = source
         DispatchQueue.global().async {
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
-            defer { buffer.deallocate() }
-            var failure: (any Error)?
             var end = false
             while !end {
+                shared.condition.lock()
+                while shared.free.isEmpty && !shared.stopped { shared.condition.wait() }
+                if shared.stopped {
+                    shared.finished = true
+                    shared.condition.broadcast()
+                    shared.condition.unlock()
+                    break
+                }
+                let buffer = shared.free.removeLast()
+                shared.condition.unlock()
                 var filled = 0
+                var failure: (any Error)?
                 do {
-                    while filled < blockSize {
+                    while filled < buffer.count {
                         let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
                         if n == 0 { end = true; break }
                         filled += n
@@ -48,11 +64,8 @@ final class ReadAheadStream: ByteStream {
                     failure = error
                     end = true
                 }
-                let block = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
                 shared.condition.lock()
-                while shared.blocks.count >= depth && !shared.stopped { shared.condition.wait() }
-                if shared.stopped { end = true }
-                if !block.isEmpty { shared.blocks.append(block) }
+                if filled > 0 { shared.full.append((buffer, filled)) } else { shared.free.append(buffer) }
                 shared.bytesRead = stream.bytesRead
                 if let g = stream as? GzipStream { shared.bytesDecompressed = g.bytesDecompressed }
                 if end { shared.finished = true; shared.error = failure }
@@ -77,26 +90,24 @@ final class ReadAheadStream: ByteStream {
         shared.condition.unlock()
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if position == current.count {
+    func read(into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        if current == nil || position == current!.count {
             shared.condition.lock()
-            while shared.blocks.isEmpty && !shared.finished { shared.condition.wait() }
-            if shared.blocks.isEmpty {
+            if let done = current { shared.free.append(done.buffer); current = nil; shared.condition.broadcast() }
+            while shared.full.isEmpty && !shared.finished { shared.condition.wait() }
+            if shared.full.isEmpty {
                 let error = shared.error
                 shared.error = nil
                 shared.condition.unlock()
                 if let error { throw error }
                 return 0
             }
-            current = shared.blocks.removeFirst()
+            current = shared.full.removeFirst()
             position = 0
-            shared.condition.broadcast()
             shared.condition.unlock()
         }
-        let n = min(buffer.count, current.count - position)
-        current.withUnsafeBytes { src in
-            buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
-        }
+        let n = min(out.count, current!.count - position)
+        out.baseAddress!.copyMemory(from: current!.buffer.baseAddress! + position, byteCount: n)
         position += n
         return n
     }
