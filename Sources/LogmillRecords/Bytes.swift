@@ -133,3 +133,13 @@ public enum Bytes {
 
     static let pow10: [Double] = (0...22).map { e in var v = 1.0; for _ in 0..<e { v *= 10 }; return v }
 }
+
+/// 128 bytes of nothing. Objects that each worker writes on every line (its decoder, evaluation
+/// context, consumer and partial results) start and end with one, so two workers' objects, allocated
+/// next to each other, never share a cache line: without it, how the allocator happened to place
+/// them made the same scan up to a third slower from one build or run to the next.
+public struct CacheLinePad {
+    var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    public init() {}
+}

@@ -122,6 +122,8 @@ public struct Record {
 
 /// Decodes lines into records for one format, reusing its buffers (one decoder per worker).
 public final class RecordDecoder {
+    /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
+    private let padHead = CacheLinePad()
     /// Why the last `decode` returned false.
     public enum Problem: Sendable {
         /// The line does not have the shape of its format.

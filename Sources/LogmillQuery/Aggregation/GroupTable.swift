@@ -6,6 +6,8 @@ import LogmillRecords
 /// A table is only ever used by one thread at a time, so its per-record state skips the dynamic
 /// exclusivity checks.
 final class GroupTable {
+    /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
+    private let padHead = CacheLinePad()
     let plan: StatsPlan
     /// Every group's encoded key, one after another: group g's is `keyBytes[keyStarts[g]..<keyStarts[g + 1]]`.
     @exclusivity(unchecked) private var keyBytes: [UInt8] = []

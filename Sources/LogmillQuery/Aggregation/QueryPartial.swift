@@ -1,9 +1,12 @@
+import LogmillRecords
 import LogmillSources
 /// The mergeable state of one query over some of its records: the aggregate state of every group
 /// for a `stats` query, the rows held so far for one without. Partials of the same plan merge in any
 /// order to the state one scan over all their records would have reached, and can be written to bytes
 /// and read back, so a window's partial can be stored, restated with late records, or merged across shards.
 public final class QueryPartial {
+    /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
+    private let padHead = CacheLinePad()
     /// Bumped whenever the byte layout changes; older bytes are refused, never misread.
     /// Version 2 added sample lines; version 1 bytes (none) are still read.
     public static let formatVersion: UInt8 = 2

@@ -3,6 +3,8 @@ import LogmillRecords
 
 /// Per-worker evaluation state: the current record, its lazily discovered fields, and the row's slots.
 final class EvalContext {
+    /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
+    private let padHead = CacheLinePad()
     var record = Record()
     var input: InputContext? = nil
     var hasRecord = false

@@ -5,6 +5,8 @@ import LogmillTime
 
 /// One worker's share of the per-record phase: a scan consumer that folds records into partials.
 final class QueryConsumer: BlockConsumer {
+    /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
+    private let padHead = CacheLinePad()
     let plan: QueryPlan
     let ctx: EvalContext
     let decoder = RecordDecoder()
