@@ -90,6 +90,7 @@ public enum JobAlarms {
     public static func deliver(_ trackers: inout [String: AlarmTracker], job: JobFile, delivery: AlarmDelivery,
                                save: (_ trackers: [String: AlarmTracker]) throws -> Void) throws -> [Delivery] {
         var results: [Delivery] = []
+        var handled = false
         let keys = job.notifiers.map(\.key)
         for rule in job.alarms {
             for n in trackers[rule.name]!.pending {
@@ -108,10 +109,10 @@ public enum JobAlarms {
                     try save(trackers)
                 }
                 // A job without notifiers records its transitions as handled.
-                if keys.isEmpty { trackers[rule.name]!.markSent(n.id) }
+                if keys.isEmpty { trackers[rule.name]!.markSent(n.id); handled = true }
             }
         }
-        if keys.isEmpty { try save(trackers) }
+        if handled { try save(trackers) }
         return results
     }
 }
