@@ -8,6 +8,14 @@ import LogmillSinks
 import LogmillSources
 import LogmillTime
 
+extension SinkConfiguration {
+    /// The file an appending sink (EMF) writes, relative to the job's folder unless absolute.
+    func appendedFile(base: String) -> String? {
+        guard let a = argument else { return nil }
+        return a.hasPrefix("/") || base.isEmpty ? a : base + "/" + a
+    }
+}
+
 extension SinkRedelivery {
     /// Whether late records merged as corrections may be sent as extra datums: only where an extra
     /// datum for a window adds up exactly (the sink adds or appends, and its reader sums).
@@ -300,7 +308,7 @@ public struct JobCycle {
 
         // Appended files: remember their length before this run's datums, for a retry after a crash.
         for (i, entry) in sinks.enumerated() where entry.configuration.kind.redelivery == .appends {
-            guard let path = appendedFile(entry.configuration, base: job.folder) else { continue }
+            guard let path = entry.configuration.appendedFile(base: job.folder) else { continue }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
             for (start, w) in open where w.emitted && i < w.sinks.count && w.sinks[i].status == .intended && w.sinks[i].appendOffset == nil {
                 open[start]!.sinks[i].appendOffset = size
@@ -330,7 +338,7 @@ public struct JobCycle {
             // back to its length before them; an additive sink that may have taken them gets the
             // job's in-doubt policy.
             let interrupted = waiting.filter { ($0.sinks[i].status == .intended && $0.sinks[i].attempts > 0) || $0.sinks[i].status == .inDoubt }
-            if redelivery == .appends, let path = appendedFile(entry.configuration, base: job.folder),
+            if redelivery == .appends, let path = entry.configuration.appendedFile(base: job.folder),
                let cut = waiting.filter({ $0.sinks[i].attempts > 0 }).compactMap({ $0.sinks[i].appendOffset }).min() {
                 truncate(path, off_t(cut))
                 report.notes.append("\(sink.label): cut back to \(cut) bytes, its length before an earlier attempt, and appended again")
@@ -416,10 +424,6 @@ public struct JobCycle {
         return out
     }
 
-    private func appendedFile(_ c: SinkConfiguration, base: String) -> String? {
-        guard let a = c.argument else { return nil }
-        return a.hasPrefix("/") || base.isEmpty ? a : base + "/" + a
-    }
 
     private func decode(_ base64: String) throws -> [UInt8] {
         guard let d = Data(base64Encoded: base64) else { throw PartialFormatError(message: "stored partial is not base64") }

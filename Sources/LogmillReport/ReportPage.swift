@@ -146,7 +146,7 @@ public enum ReportPage {
     }
 
     /// Whole numbers as integers, others with six significant digits: a report is for reading.
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(format: "%.6g", v)
     }

@@ -326,7 +326,7 @@ public struct Backfill {
             state.chunk = BackfillState.Chunk(start: span.start, end: span.end,
                                               sinks: sinks.map { SinkLedgerEntry(sink: $0.key, status: .intended, appendOffset: nil, attempts: 0, lastError: nil) })
             for (i, entry) in sinks.enumerated() where entry.configuration.kind.redelivery == .appends {
-                if let path = appendedFile(entry.configuration, base: job.folder) {
+                if let path = entry.configuration.appendedFile(base: job.folder) {
                     state.chunk!.sinks[i].appendOffset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
                 }
             }
@@ -347,7 +347,7 @@ public struct Backfill {
             if interrupted {
                 switch entry.configuration.kind.redelivery {
                 case .appends:
-                    if let path = appendedFile(entry.configuration, base: job.folder), let cut = ledger.appendOffset {
+                    if let path = entry.configuration.appendedFile(base: job.folder), let cut = ledger.appendOffset {
                         truncate(path, off_t(cut))
                         report.notes.append("\(sink.label): cut back to \(cut) bytes, its length before an interrupted append, and appended again")
                     }
@@ -447,8 +447,4 @@ public struct Backfill {
         }
     }
 
-    private func appendedFile(_ c: SinkConfiguration, base: String) -> String? {
-        guard let a = c.argument else { return nil }
-        return a.hasPrefix("/") || base.isEmpty ? a : base + "/" + a
-    }
 }

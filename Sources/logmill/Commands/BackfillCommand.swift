@@ -209,17 +209,9 @@ enum BackfillCommand {
             }
             let name = m + String(repeating: " ", count: width - m.count)
             out += "  \(name)  \(Sparkline.render(values, width: 48))  windows \(perWindow.count), datums \(count)"
-            if count > 0 { out += ", min \(ReportNumber.show(lo)), max \(ReportNumber.show(hi)), total \(ReportNumber.show(total))" }
+            if count > 0 { out += ", min \(ReportPage.number(lo)), max \(ReportPage.number(hi)), total \(ReportPage.number(total))" }
             out += "\n"
         }
         return out
-    }
-}
-
-enum ReportNumber {
-    /// `3`, `2.5`, `1.2e+09`: short, as a person reads them.
-    static func show(_ x: Double) -> String {
-        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-        return String(format: "%.6g", x)
     }
 }
