@@ -6,13 +6,14 @@ import LogmillRegex
 enum RowOp {
     case filter(CExpr)
     case assign([(slot: Int, expr: CExpr)])
-    case parse(source: CExpr, regex: ByteRegex, slots: [Int?])
+    // The larger payloads are boxed, so the per-record loop copies a word, not the payload.
+    indirect case parse(source: CExpr, regex: ByteRegex, slots: [Int?])
     /// Left join with a lookup table: matching rows get the table's output columns.
-    case lookup(keys: [CExpr], table: LookupTable, slots: [Int])
+    indirect case lookup(keys: [CExpr], table: LookupTable, slots: [Int])
     /// Keep records whose `@log` starts with one of `prefixes` or equals one of `exact`.
-    case source(prefixes: [[UInt8]], exact: [[UInt8]])
+    indirect case source(prefixes: [[UInt8]], exact: [[UInt8]])
     /// Keep the events a metric filter matches; bind its value and dimensions to slots.
-    case metricFilter(MetricFilter, value: Int, dimensions: [Int])
+    indirect case metricFilter(MetricFilter, value: Int, dimensions: [Int])
 }
 
 /// A step of the table phase, after rows were collected or aggregated.
