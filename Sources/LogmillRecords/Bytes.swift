@@ -33,7 +33,20 @@ public enum Bytes {
     @inlinable public static func hasPrefix(_ buf: UnsafeRawBufferPointer, at: Int = 0, _ prefix: StaticString) -> Bool {
         let n = prefix.utf8CodeUnitCount
         guard buf.count - at >= n else { return false }
-        return memcmp(buf.baseAddress! + at, prefix.utf8Start, n) == 0
+        return same(buf.baseAddress! + at, UnsafeRawPointer(prefix.utf8Start), n)
+    }
+
+    /// Whether `n` bytes at `a` and `b` are equal. Short runs (field names, literals being verified)
+    /// are compared 8 bytes at a time in line, where a call to `memcmp` would cost more than they do.
+    @inlinable public static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n > 32 || n < 8 { return memcmp(a, b, n) == 0 }
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        // The last 8 bytes, overlapping those compared already.
+        return i == n || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
 
     /// Byte-wise equality of two buffers.
@@ -51,6 +64,21 @@ public enum Bytes {
         var count = 0
         var i = 0
         let target = SIMD16<Int8>(repeating: Int8(bitPattern: byte))
+        // 64 bytes per step into four independent lane counters (each step adds at most 1 per lane).
+        while i + 64 <= n {
+            var l0 = SIMD16<Int8>(repeating: 0), l1 = l0, l2 = l0, l3 = l0
+            var steps = 0
+            while steps < 127 && i + 64 <= n {
+                l0 &-= unsafeBitCast(base.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self) .== target, to: SIMD16<Int8>.self)
+                l1 &-= unsafeBitCast(base.loadUnaligned(fromByteOffset: i + 16, as: SIMD16<Int8>.self) .== target, to: SIMD16<Int8>.self)
+                l2 &-= unsafeBitCast(base.loadUnaligned(fromByteOffset: i + 32, as: SIMD16<Int8>.self) .== target, to: SIMD16<Int8>.self)
+                l3 &-= unsafeBitCast(base.loadUnaligned(fromByteOffset: i + 48, as: SIMD16<Int8>.self) .== target, to: SIMD16<Int8>.self)
+                i += 64
+                steps += 1
+            }
+            count += Int(SIMD16<Int16>(truncatingIfNeeded: l0).wrappedSum()) + Int(SIMD16<Int16>(truncatingIfNeeded: l1).wrappedSum())
+                + Int(SIMD16<Int16>(truncatingIfNeeded: l2).wrappedSum()) + Int(SIMD16<Int16>(truncatingIfNeeded: l3).wrappedSum())
+        }
         while i + 16 <= n {
             // Lane counters hold at most 127 before they would overflow: fold them in every 127 steps.
             var lanes = SIMD16<Int8>(repeating: 0)
@@ -78,6 +106,33 @@ public enum Bytes {
 
     /// Parses the longest decimal number starting at `from`; returns its value and end index.
     public static func parseDouble(_ buf: UnsafeRawBufferPointer, from: Int, to: Int) -> (value: Double, end: Int)? {
+        // The common case first, in one pass: unsigned digits with an optional fraction, at most 15
+        // digits (so the integer is exact) and no exponent. Anything else takes the general path.
+        if let base = buf.baseAddress {
+            var k = from, mantissa: UInt64 = 0, digits = 0, fraction = 0
+            while k < to {
+                let d = base.load(fromByteOffset: k, as: UInt8.self) &- 0x30
+                if d >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                digits += 1
+                k += 1
+            }
+            if k < to, base.load(fromByteOffset: k, as: UInt8.self) == UInt8(ascii: ".") {
+                k += 1
+                while k < to {
+                    let d = base.load(fromByteOffset: k, as: UInt8.self) &- 0x30
+                    if d >= 10 { break }
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    digits += 1
+                    fraction += 1
+                    k += 1
+                }
+            }
+            if digits > 0 && digits <= 15 && (k == to || base.load(fromByteOffset: k, as: UInt8.self) | 0x20 != UInt8(ascii: "e")) {
+                let v = Double(mantissa)
+                return (fraction == 0 ? v : v / pow10(fraction), k)
+            }
+        }
         var i = from
         var negative = false
         if i < to {
@@ -120,7 +175,7 @@ public enum Bytes {
         if !overflow && mantissa < (1 << 53) && totalScale >= -22 && totalScale <= 22 {
             // Both operands exact: one correctly rounded operation.
             value = Double(mantissa)
-            if totalScale < 0 { value /= pow10[-totalScale] } else if totalScale > 0 { value *= pow10[totalScale] }
+            if totalScale < 0 { value /= pow10(-totalScale) } else if totalScale > 0 { value *= pow10(totalScale) }
         } else {
             // Rare: defer to the C library for correct rounding.
             var tmp = [CChar](repeating: 0, count: i - from + 1)
@@ -131,7 +186,36 @@ public enum Bytes {
         return (negative ? -value : value, i)
     }
 
-    static let pow10: [Double] = (0...22).map { e in var v = 1.0; for _ in 0..<e { v *= 10 }; return v }
+    /// 10^e for 0 ≤ e ≤ 22 (exact in a Double). A switch rather than a global array: a global is
+    /// checked for initialisation (`swift_once`) on every number parsed.
+    @inline(__always) static func pow10(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        case 22: return 1e22
+        default: return 1
+        }
+    }
 }
 
 /// 128 bytes of nothing. Objects that each worker writes on every line (its decoder, evaluation

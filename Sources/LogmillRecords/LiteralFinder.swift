@@ -34,7 +34,7 @@ public struct LiteralFinder {
                 guard let p = memchr(base + pos, Int32(rareByte), limit - pos) else { return nil }
                 let hit = UnsafeRawPointer(p) - base
                 let start = hit - rareIndex
-                if memcmp(base + start, nb.baseAddress!, m) == 0 { return start }
+                if Bytes.same(base + start, nb.baseAddress!, m) { return start }
                 pos = hit + 1
             }
             return nil

@@ -22,9 +22,54 @@ final class BytesTests: XCTestCase {
         XCTAssertEqual(withBytes("3.14159265358979323846264338327950288") { Bytes.parseDouble($0) }, 3.141592653589793)
     }
 
+    /// The one-pass path for plain decimals and the general path give the same numbers and ends as
+    /// `strtod` on what they read, around every boundary (15/16 digits, leading zeros, no integer
+    /// or no fraction digits, exponents, a following unit).
+    func testParseDoubleFastPathAgreesWithStrtod() {
+        var rng = SeededRandom(seed: 7)
+        var cases = ["12.", ".5", "0.000000000000001", "123456789012345", "1234567890123456", "12345678901234.5", "999999999999999.9",
+                     "0012", "00000000000000000001.5", "3.25e2", "7E-3", "1.5 ms", "42\t", "5.", "-.5", "9007199254740993"]
+        for _ in 0..<3000 {
+            let intDigits = Int.random(in: 0...17, using: &rng), fracDigits = Int.random(in: 0...17, using: &rng)
+            var t = String((0..<intDigits).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) })
+            if Bool.random(using: &rng) || fracDigits > 0 { t += "." + String((0..<fracDigits).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) }) }
+            if Int.random(in: 0..<8, using: &rng) == 0 { t += "e" + String(Int.random(in: -30...30, using: &rng)) }
+            cases.append(t + [" MB", "", "\t"][Int.random(in: 0..<3, using: &rng)])
+        }
+        for text in cases {
+            let bytes = Array(text.utf8)
+            let got = bytes.withUnsafeBytes { Bytes.parseDouble($0, from: 0, to: $0.count) }
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let expected = text.withCString { p -> (Double, Int) in let v = strtod(p, &end); return (v, end! - UnsafeMutablePointer(mutating: p)) }
+            if expected.1 == 0 || text.hasPrefix(".") && expected.1 == 1 {
+                XCTAssertNil(got, text)
+            } else {
+                XCTAssertEqual(got?.value, expected.0, text)
+                XCTAssertEqual(got?.end, expected.1, text)
+            }
+        }
+    }
+
+    func testShortComparisonsAgreeWithMemcmp() {
+        var rng = SeededRandom(seed: 9)
+        for n in 0...40 {
+            for _ in 0..<50 {
+                let a = (0..<n).map { _ in UInt8.random(in: 0x61...0x63, using: &rng) }
+                var b = a
+                if n > 0 && Bool.random(using: &rng) { b[Int.random(in: 0..<n, using: &rng)] = 0x64 }
+                let same = a.withUnsafeBytes { x in b.withUnsafeBytes { y in n == 0 || Bytes.same(x.baseAddress!, y.baseAddress!, n) } }
+                XCTAssertEqual(same, a == b, "length \(n)")
+            }
+        }
+        XCTAssertTrue(withBytes("REPORT RequestId: x") { Bytes.hasPrefix($0, "REPORT RequestId: ") })
+        XCTAssertFalse(withBytes("REPORT RequestID: x") { Bytes.hasPrefix($0, "REPORT RequestId: ") })
+        XCTAssertFalse(withBytes("REPORT") { Bytes.hasPrefix($0, "REPORT RequestId: ") })
+        XCTAssertTrue(withBytes("a\tMax Memory Used: 9") { Bytes.hasPrefix($0, at: 2, "Max Memory Used: ") })
+    }
+
     func testCountNewlinesMatchesNaiveCount() {
         var rng = SeededRandom(seed: 42)
-        for len in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 129, 1000, 64 * 127 - 1, 64 * 127, 64 * 127 + 1, 64 * 300 + 17, 20_000] {
             let bytes = (0..<len).map { _ in [UInt8(0x0a), 0x0b, 0x09, 0x8a, 0x61][Int.random(in: 0..<5, using: &rng)] }
             XCTAssertEqual(bytes.withUnsafeBytes { Bytes.countNewlines($0) }, bytes.filter { $0 == 0x0a }.count, "length \(len)")
         }
@@ -104,6 +149,40 @@ final class LambdaTests: XCTestCase {
         XCTAssertNil(f[.initDuration])
         XCTAssertEqual(f[.maxMemoryUsed], 67_000_000)
         XCTAssertEqual(f[.duration], 3003.12)
+    }
+
+    /// Fields parsed into one reused value, line after line, with only some wanted: each line's
+    /// wanted fields are what a fresh parse of everything gives, and nothing of the line before stays.
+    func testParseIntoReusedFieldsWithWantedSubsets() {
+        let lines = [
+            "REPORT RequestId: a1\tDuration: 12.30 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\tInit Duration: 188.04 ms\t\nXRAY TraceId: 1-abc\tSegmentId: 4c1d\tSampled: true\t\n",
+            "START RequestId: b2 Version: $LATEST",
+            "REPORT RequestId: c3\tDuration: 3003.12 ms\tBilled Duration: 3000 ms \tMemory Size: 128 MB\tStatus: timeout\t",
+            "REPORT RequestId: d4\tDuration: 1.5 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\t",
+            "hello REPORT RequestId: e5\tDuration: 9 ms",
+        ]
+        let all: [LambdaFields.Numeric] = [.duration, .billedDuration, .memorySize, .maxMemoryUsed, .initDuration]
+        let wants: [(LambdaFields.Wanted, [LambdaFields.Numeric])] = [
+            ([.duration, .maxMemoryUsed], [.duration, .maxMemoryUsed]), ([.maxMemoryUsed], [.maxMemoryUsed]),
+            ([.billedDuration, .initDuration], [.billedDuration, .initDuration]), ([.xray], []), ([], []), (.all, all),
+        ]
+        for (wanted, numerics) in wants {
+            var reused = LambdaFields()
+            for line in lines {
+                let bytes = Array(line.utf8)
+                bytes.withUnsafeBytes { m in
+                    LambdaFields.parse(m, wanted: wanted, into: &reused)
+                    let fresh = LambdaFields.parse(m)
+                    XCTAssertEqual(reused.type, fresh.type, line)
+                    XCTAssertEqual(reused.requestId, fresh.requestId, line)
+                    for k in numerics { XCTAssertEqual(reused.number(k, in: m), fresh.number(k, in: m), "\(k) of \(line)") }
+                    if wanted.contains(.xray) {
+                        XCTAssertEqual(reused.xrayTraceId, fresh.xrayTraceId, line)
+                        XCTAssertEqual(reused.xraySegmentId, fresh.xraySegmentId, line)
+                    }
+                }
+            }
+        }
     }
 
     func testStartEndAndOthers() {
