@@ -212,6 +212,39 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(r.statistics.recordsScanned, n * 3 + n / 10)
     }
 
+    /// The record phase's shortcuts (`@type` tests on plain values, REPORT numbers folded into the
+    /// aggregates without values, a bin's bounds kept between rows) answer exactly as the general
+    /// evaluation does: each query is run as written and in a form that defeats every shortcut.
+    func testShortcutsAnswerAsTheGeneralEvaluation() throws {
+        // Lines out of time order (bins revisited), cold starts with Init Duration, timeouts with no
+        // Max Memory Used, and X-Ray segments.
+        var text = lambdaLog(700)
+        text += "2026-11-01T00:01:00.000Z REPORT RequestId: late-1\tDuration: 7.5 ms\tBilled Duration: 8 ms\tMemory Size: 128 MB\tMax Memory Used: 99 MB\tInit Duration: 250.25 ms\t\nXRAY TraceId: 1-abc\tSegmentId: def\tSampled: true\n"
+        text += "2026-11-01T03:00:00.000Z REPORT RequestId: late-2\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tStatus: timeout\n"
+        text += "2026-11-01T00:02:00.000Z REPORT RequestId: late-3\tDuration: 1.000000000000000001 ms\tBilled Duration: 1e1 ms\tMemory Size: 128 MB\tMax Memory Used: 0012 MB\t\n"
+        let pairs: [(String, String)] = [
+            ("filter @type = \"REPORT\" | stats count(*), count(@maxMemoryUsed), sum(@duration), avg(@billedDuration), min(@maxMemoryUsed), max(@initDuration), pct(@duration, 90) by bin(5m)",
+             "filter concat(@type, \"\") = \"REPORT\" | stats count(*), count(@maxMemoryUsed + 0), sum(@duration + 0), avg(@billedDuration + 0), min(@maxMemoryUsed + 0), max(@initDuration + 0), pct(@duration + 0, 90) by datefloor(@timestamp, 5m)"),
+            ("filter @type != \"REPORT\" | stats count(*) by bin(1h)", "filter concat(@type, \"\") != \"REPORT\" | stats count(*) by datefloor(@timestamp, 1h)"),
+            ("filter @type = \"START\" | stats count(*)", "filter concat(@type, \"\") = \"START\" | stats count(*)"),
+            ("filter @type = \"report\" | stats count(*)", "filter concat(@type, \"\") = \"report\" | stats count(*)"),
+            ("filter @type != \"nothing\" | stats count(*)", "filter concat(@type, \"\") != \"nothing\" | stats count(*)"),
+            ("filter @type = \"REPORT\" | stats count(@xrayTraceId), count(@initDuration), sum(@memorySize) by bin(30m)",
+             "filter concat(@type, \"\") = \"REPORT\" | stats count(concat(@xrayTraceId, \"\")), count(@initDuration + 0), sum(@memorySize + 0) by datefloor(@timestamp, 30m)"),
+        ]
+        for (fast, general) in pairs {
+            let a = try run(fast, text), b = try run(general, text)
+            XCTAssertEqual(a.rows.isEmpty, fast.contains("\"report\""), fast)   // no line's type is lowercase
+            XCTAssertEqual(a.rows.map { $0.map { $0.render() } }, b.rows.map { $0.map { $0.render() } }, fast)
+            XCTAssertEqual(a.statistics.recordsMatched, b.statistics.recordsMatched, fast)
+        }
+        // Some answers from the lines themselves.
+        XCTAssertEqual(try run("filter @type = \"START\" | stats count(*)", text).rows[0][0].number, 700)
+        XCTAssertEqual(try run("filter @type = \"REPORT\" | stats count(@maxMemoryUsed)", text).rows[0][0].number, 702)
+        XCTAssertEqual(try run("filter @type = \"REPORT\" | stats max(@initDuration)", text).rows[0][0].number, 250.25)
+        XCTAssertEqual(try run("filter @requestId = \"late-3\" | stats sum(@maxMemoryUsed), sum(@billedDuration)", text).rows[0].map(\.number), [12_000_000, 10])
+    }
+
     func testParallelSplitGivesTheSameAnswer() throws {
         let text = lambdaLog(20_000)
         let q = "filter @message like /ERROR/ | stats count(*) as errors by bin(1h)"

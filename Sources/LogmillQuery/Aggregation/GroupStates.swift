@@ -79,6 +79,41 @@ struct GroupStates {
         }
     }
 
+    /// `add` of a number, or of null for nil, without building a `Value` (the same states result).
+    @inline(__always) mutating func addNumber(_ g: Int, _ a: Int, _ x: Double?, timestamp: Int64) {
+        let w = g &* wordStride
+        let slot = slots[a]
+        if case .object(let o) = slot {
+            objects[g &* objectStride + o]!.add(x.map { .number($0) } ?? .null, timestamp: timestamp)
+            return
+        }
+        if case .extreme(let k, let o, let wantMax) = slot, x != nil, words[w + k + 1] == GroupStates.inObject {
+            extremeObject(g, k, o, wantMax).add(.number(x!), timestamp: timestamp)
+            return
+        }
+        words.withUnsafeMutableBufferPointer { words in
+            switch slot {
+            case .countAll(let k): words[w + k] &+= 1
+            case .countPresent(let k): if x != nil { words[w + k] &+= 1 }
+            case .sum(let k), .average(let k):
+                guard let d = x else { return }
+                var s = CompensatedSum(high: Double(bitPattern: words[w + k]), low: Double(bitPattern: words[w + k + 1]))
+                s.add(d)
+                words[w + k] = s.high.bitPattern
+                words[w + k + 1] = s.low.bitPattern
+                words[w + k + 2] &+= 1
+            case .extreme(let k, _, let wantMax):
+                guard let d = x else { return }
+                let state = words[w + k + 1]
+                if state == GroupStates.none || (wantMax ? d > Double(bitPattern: words[w + k]) : d < Double(bitPattern: words[w + k])) {
+                    words[w + k] = d.bitPattern
+                    words[w + k + 1] = GroupStates.number
+                }
+            case .object: break
+            }
+        }
+    }
+
     @inline(__always) private mutating func addSum(_ at: Int, _ x: Double) {
         var s = CompensatedSum(high: Double(bitPattern: words[at]), low: Double(bitPattern: words[at + 1]))
         s.add(x)

@@ -30,13 +30,15 @@ final class GroupTable {
 
     /// `by bin(period)` alone: the bucket comes straight from the record's time.
     private let binOnly: Period?
-    /// Each aggregate's argument, unpacked once.
-    private let arguments: [CExpr?]
+    /// How each aggregate's argument is read.
+    private let arguments: [ArgumentReader]
+    /// The bucket of the previous row's time, `lastTime ..< lastTimeEnd`, so rows in it skip the division.
+    @exclusivity(unchecked) private var lastTimeEnd = Int64.min
 
     init(plan: StatsPlan) {
         self.plan = plan
         if plan.groups.count == 1, case .bin(let p) = plan.groups[0] { binOnly = p } else { binOnly = nil }
-        arguments = plan.specs.map(\.argument)
+        arguments = plan.specs.map { ArgumentReader($0.argument) }
         states = GroupStates(specs: plan.specs)
         decoded = GroupStates(specs: plan.specs)
         scratch.reserveCapacity(64)
@@ -47,7 +49,12 @@ final class GroupTable {
     /// Adds the current row of `ctx` to its group.
     @inline(__always) func add(_ ctx: EvalContext, timestamp: Int64) {
         if let period = binOnly, ctx.hasRecord, ctx.record.timestamp != Record.absent {
-            let t = period.floor(ctx.record.timestamp)
+            let time = ctx.record.timestamp
+            if time >= lastTime && time < lastTimeEnd {
+                accumulate(lastGroup, ctx, timestamp)
+                return
+            }
+            let t = period.floor(time)
             let gi: Int
             if t == lastTime {
                 gi = lastGroup
@@ -60,11 +67,13 @@ final class GroupTable {
                 timeIndex[t] = gi
             }
             lastTime = t
+            lastTimeEnd = period.fixedMilliseconds.map { t &+ $0 > t ? t &+ $0 : t } ?? t
             lastGroup = gi
             accumulate(gi, ctx, timestamp)
             return
         }
         lastTime = Int64.min
+        lastTimeEnd = Int64.min
         scratch.removeAll(keepingCapacity: true)
         for g in plan.groups { GroupTable.encode(ctx.eval(g), into: &scratch) }
         let gi: Int
@@ -97,7 +106,11 @@ final class GroupTable {
 
     @inline(__always) private func accumulate(_ gi: Int, _ ctx: EvalContext, _ timestamp: Int64) {
         for a in 0..<arguments.count {
-            if let arg = arguments[a] { states.add(gi, a, ctx.eval(arg), timestamp: timestamp) } else { states.add(gi, a, .null, timestamp: timestamp) }
+            switch arguments[a] {
+            case .none: states.addNumber(gi, a, nil, timestamp: timestamp)
+            case .lambdaNumber(let k): states.addNumber(gi, a, ctx.lambdaNumber(k), timestamp: timestamp)
+            case .expression(let e): states.add(gi, a, ctx.eval(e), timestamp: timestamp)
+            }
         }
     }
 
@@ -195,6 +208,7 @@ final class GroupTable {
     private func mergeGroup(shown: [Value]?, _ from: GroupStates, _ og: Int) {
         lastGroup = -1
         lastTime = Int64.min
+        lastTimeEnd = Int64.min
         // A key that is one time: `timeIndex` holds it when the group is a `bin`.
         let time: Int64? = scratch.count == 9 && scratch[0] == 1 ? scratch.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 1, as: Int64.self) } : nil
         if let t = time, let mine = timeIndex[t] {
@@ -318,5 +332,18 @@ final class GroupTable {
                 out.append(contentsOf: t)
             }
         }
+    }
+}
+
+/// How an aggregate reads its argument for each row: a Lambda REPORT number straight from the
+/// record (no `Value` built and no expression walked), or any other expression evaluated.
+enum ArgumentReader {
+    case none
+    case lambdaNumber(LambdaFields.Numeric)
+    case expression(CExpr)
+
+    init(_ e: CExpr?) {
+        guard let e else { self = .none; return }
+        if case .lambda(let f) = e, let k = f.numeric { self = .lambdaNumber(k) } else { self = .expression(e) }
     }
 }

@@ -5,9 +5,9 @@ import LogmillRecords
 final class EvalContext {
     /// Keeps other workers' objects off this one's cache lines (see `CacheLinePad`).
     private let padHead = CacheLinePad()
-    var record = Record()
+    @exclusivity(unchecked) var record = Record()
     var input: InputContext? = nil
-    var hasRecord = false
+    @exclusivity(unchecked) var hasRecord = false
     var slots: [Value]
     var aggregates: [Value] = []
     /// Epoch seconds at query start, for `now()`.
@@ -16,10 +16,10 @@ final class EvalContext {
     var windowStart: Int64? = nil
     var windowEnd: Int64? = nil
 
-    private var lambdaReady = false
+    @exclusivity(unchecked) private var lambdaReady = false
     /// The REPORT fields the query reads (set from the plan), so parsing can stop early.
     var lambdaWanted: LambdaFields.Wanted = .all
-    private var lambdaFields = LambdaFields()
+    @exclusivity(unchecked) private var lambdaFields = LambdaFields()
     private var jsonReady = false
     let json = FieldTable()
     var tokens: [Range<Int>] = []
@@ -40,9 +40,20 @@ final class EvalContext {
         for i in slots.indices { slots[i] = .null }
     }
 
-    @inline(__always) var lambda: LambdaFields {
-        if !lambdaReady { lambdaFields = LambdaFields.parse(record.message, wanted: lambdaWanted); lambdaReady = true }
-        return lambdaFields
+    /// Locates the current record's Lambda fields, once per record, in place.
+    @inline(__always) private func readyLambda() {
+        if !lambdaReady {
+            LambdaFields.parse(record.message, wanted: lambdaWanted, into: &lambdaFields)
+            lambdaReady = true
+        }
+    }
+
+    /// A REPORT number of the current record (what `lambdaValue` gives as `.number`, nil for null),
+    /// read without building a `Value`.
+    @inline(__always) func lambdaNumber(_ k: LambdaFields.Numeric) -> Double? {
+        guard hasRecord else { return nil }
+        readyLambda()
+        return lambdaFields.number(k, in: record.message)
     }
 
     func system(_ f: SystemField) -> Value {
@@ -62,31 +73,31 @@ final class EvalContext {
 
     @inline(__always) func lambdaValue(_ f: LambdaField) -> Value {
         guard hasRecord else { return .null }
-        let l = lambda
-        if l.type == .none {
+        readyLambda()
+        if lambdaFields.type == .none {
             // Application lines of the Node.js and Python runtimes carry the request ID and a level.
             guard f == .requestId || f == .level, let app = LambdaApp.parse(record.message) else { return .null }
             return .bytes(UnsafeRawBufferPointer(rebasing: record.message[f == .level ? app.level : app.requestId]))
         }
         let m = record.message
-        @inline(__always) func num(_ k: LambdaFields.Numeric) -> Value { l.number(k, in: m).map { .number($0) } ?? .null }
+        @inline(__always) func num(_ k: LambdaFields.Numeric) -> Value { lambdaFields.number(k, in: m).map { .number($0) } ?? .null }
         func text(_ r: Range<Int>?) -> Value { r.map { .bytes(UnsafeRawBufferPointer(rebasing: m[$0])) } ?? .null }
         switch f {
         case .type:
-            switch l.type {
+            switch lambdaFields.type {
             case .report: return .bytes(UnsafeRawBufferPointer(staticString: "REPORT"))
             case .start: return .bytes(UnsafeRawBufferPointer(staticString: "START"))
             case .end: return .bytes(UnsafeRawBufferPointer(staticString: "END"))
             case .none: return .null
             }
-        case .requestId: return text(l.requestId)
+        case .requestId: return text(lambdaFields.requestId)
         case .duration: return num(.duration)
         case .billedDuration: return num(.billedDuration)
         case .memorySize: return num(.memorySize)
         case .maxMemoryUsed: return num(.maxMemoryUsed)
         case .initDuration: return num(.initDuration)
-        case .xrayTraceId: return text(l.xrayTraceId)
-        case .xraySegmentId: return text(l.xraySegmentId)
+        case .xrayTraceId: return text(lambdaFields.xrayTraceId)
+        case .xraySegmentId: return text(lambdaFields.xraySegmentId)
         case .level: return .null
         }
     }
@@ -137,6 +148,18 @@ final class EvalContext {
     // MARK: evaluation
 
     @inline(__always) func truth(_ e: CExpr) -> Bool { eval(e).isTrue }
+
+    /// Whether the current record passes a test on plain values (what evaluating its filter gives).
+    @inline(__always) func passes(_ test: RecordTest) -> Bool {
+        switch test {
+        case .lambdaType(let wanted, let negated):
+            guard hasRecord else { return false }
+            readyLambda()
+            let type = lambdaFields.type
+            if type == .none { return false }
+            return (type == wanted) != negated
+        }
+    }
 
     func eval(_ e: CExpr) -> Value {
         switch e {

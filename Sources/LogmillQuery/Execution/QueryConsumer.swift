@@ -19,6 +19,8 @@ final class QueryConsumer: BlockConsumer {
     private let period: Period?
     @exclusivity(unchecked) private var current: QueryPartial? = nil
     @exclusivity(unchecked) private var currentStart = Int64.min
+    /// The end of `current`'s window when the period has a fixed length (else `currentStart`).
+    @exclusivity(unchecked) private var currentEnd = Int64.min
     // Counted per record: no dynamic exclusivity checks (a consumer runs on one thread at a time).
     @exclusivity(unchecked) var scanned = 0
     @exclusivity(unchecked) var matched = 0
@@ -30,6 +32,9 @@ final class QueryConsumer: BlockConsumer {
     private let sampleLimit: Int
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
+    /// The record operations, each with its test on plain values when it has one (no expression is
+    /// walked and nothing is retained per record for those).
+    private let steps: [(op: RowOp, test: RecordTest?)]
 
     init(plan: QueryPlan, options: QueryOptions, now: Double, windows: Period?) {
         self.plan = plan
@@ -44,6 +49,7 @@ final class QueryConsumer: BlockConsumer {
         sampleLimit = options.sampleLines
         whole = windows == nil ? QueryPartial(plan: plan, sampleLimit: options.sampleLines) : nil
         literals = plan.prefilter?.literals ?? []
+        steps = plan.recordOps.map { ($0, RecordTest($0)) }
     }
 
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
@@ -113,8 +119,12 @@ final class QueryConsumer: BlockConsumer {
         let offset = r.offset
         if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp >= to) : (from != Int64.min || to != Int64.max) { return }
         ctx.begin(r)
-        for op in plan.recordOps {
-            if !RowOps.apply(op, ctx) { return }
+        for i in 0..<steps.count {
+            if let test = steps[i].test {
+                if !ctx.passes(test) { return }
+            } else if !RowOps.apply(steps[i].op, ctx) {
+                return
+            }
         }
         matched += 1
         let sequence = UInt64(input.ordinal) << 40 | UInt64(offset)
@@ -124,16 +134,33 @@ final class QueryConsumer: BlockConsumer {
             return
         }
         guard r.timestamp != Record.absent, let period else { untimed += 1; return }
-        let start = period.floor(r.timestamp)
-        if start != currentStart || current == nil {
-            if let found = partials[start] { current = found } else {
-                let p = QueryPartial(plan: plan, sampleLimit: sampleLimit)
-                partials[start] = p
-                current = p
+        if r.timestamp < currentStart || r.timestamp >= currentEnd || current == nil {
+            let start = period.floor(r.timestamp)
+            if start != currentStart || current == nil {
+                if let found = partials[start] { current = found } else {
+                    let p = QueryPartial(plan: plan, sampleLimit: sampleLimit)
+                    partials[start] = p
+                    current = p
+                }
+                currentStart = start
             }
-            currentStart = start
+            currentEnd = period.fixedMilliseconds.map { start &+ $0 > start ? start &+ $0 : start } ?? start
         }
         current!.add(ctx, timestamp: r.timestamp, sequence: sequence)
         if sampleLimit > 0 { current!.sample(time: r.timestamp, sequence: sequence, source: input.name, message: r.message) }
+    }
+}
+
+/// A record filter that reads plain values: `@type = "REPORT"` (or `!=`, or START, END), which
+/// `EvalContext.passes` answers exactly as evaluating the expression would.
+enum RecordTest {
+    /// The line's Lambda type is `type` (nil: a name no line has), or is not when `negated`;
+    /// false for lines of no Lambda type either way, as the comparison with a missing value is.
+    case lambdaType(LambdaLineType?, negated: Bool)
+
+    init?(_ op: RowOp) {
+        guard case .filter(.equalsText(.lambda(.type), let lit, let negated)) = op else { return nil }
+        let name = String(decoding: lit, as: UTF8.self)
+        self = .lambdaType([LambdaLineType.report, .start, .end].first { $0.name == name }, negated: negated)
     }
 }

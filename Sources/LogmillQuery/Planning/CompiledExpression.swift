@@ -6,7 +6,21 @@ import LogmillRegex
 enum SystemField { case timestamp, message, logStream, log, ingestionTime }
 
 /// Fields discovered in Lambda platform lines.
-enum LambdaField { case type, requestId, duration, billedDuration, memorySize, maxMemoryUsed, initDuration, xrayTraceId, xraySegmentId, level }
+enum LambdaField {
+    case type, requestId, duration, billedDuration, memorySize, maxMemoryUsed, initDuration, xrayTraceId, xraySegmentId, level
+
+    /// The REPORT number it is, if it is one.
+    var numeric: LambdaFields.Numeric? {
+        switch self {
+        case .duration: return .duration
+        case .billedDuration: return .billedDuration
+        case .memorySize: return .memorySize
+        case .maxMemoryUsed: return .maxMemoryUsed
+        case .initDuration: return .initDuration
+        case .type, .requestId, .xrayTraceId, .xraySegmentId, .level: return nil
+        }
+    }
+}
 
 enum CmpOp { case eq, ne, lt, le, gt, ge }
 enum ArithOp { case add, sub, mul, div, mod, pow }
