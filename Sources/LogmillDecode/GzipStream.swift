@@ -21,6 +21,8 @@ public func isGzip(_ bytes: [UInt8]) -> Bool {
 public final class GzipStream: ByteStream {
     private let base: ByteStream
     private let path: String
+    /// The input's name, as errors give it.
+    public var name: String { path }
     private var z = z_stream()
     private var input: UnsafeMutableRawBufferPointer
     private var inputStart = 0
@@ -31,6 +33,13 @@ public final class GzipStream: ByteStream {
     private var pendingError: DecodeError?
     public private(set) var bytesDecompressed = 0
     public var bytesRead: Int { base.bytesRead }
+    /// Whether members' check values are left to the reader (`deferChecks`), and those not yet taken.
+    private var deferred = false
+    private var checks: [GzipMemberCheck] = []
+    /// Where the open member started (compressed and decoded offsets), and the last 8 compressed
+    /// bytes consumed (at a member's end: its trailer, CRC-32 then size, little-endian).
+    private var memberStart = (compressed: 0, decoded: 0)
+    private var lastEight: UInt64 = 0
 
     public init(base: ByteStream, path: String, inputBufferSize: Int = 256 * 1024) throws {
         self.base = base
@@ -46,6 +55,32 @@ public final class GzipStream: ByteStream {
     deinit {
         inflateEnd(&z)
         input.deallocate()
+    }
+
+    /// Leaves checking each member's CRC-32 and size to the reader (before the first read): zlib then
+    /// only inflates, and `takeChecks` gives what each finished member must match, for a
+    /// `GzipVerifier` on the bytes read. A second thread inflating for a scan thus spends nothing on
+    /// the CRC (a fifth of inflating), which the scan computes on its side instead.
+    public func deferChecks() {
+        deferred = inflateValidate(&z, 0) == Z_OK
+    }
+
+    /// The checks of the members that ended since the last call (deferred checking only).
+    public func takeChecks() -> [GzipMemberCheck] {
+        defer { checks.removeAll(keepingCapacity: true) }
+        return checks
+    }
+
+    /// Keeps the last 8 bytes of `used` bytes just consumed from the input, ending at `inputStart`.
+    @inline(__always) private func noteConsumed(_ used: Int) {
+        guard deferred, used > 0 else { return }
+        if used >= 8 {
+            lastEight = input.loadUnaligned(fromByteOffset: inputStart - 8, as: UInt64.self)
+        } else {
+            for k in (inputStart - used)..<inputStart {
+                lastEight = lastEight >> 8 | UInt64(input.load(fromByteOffset: k, as: UInt8.self)) << 56
+            }
+        }
     }
 
     private func refill() throws -> Bool {
@@ -78,6 +113,7 @@ public final class GzipStream: ByteStream {
                     throw DecodeError(path: path, offset: consumed, message: "trailing data after the last gzip member is not gzip")
                 }
                 memberOpen = true
+                memberStart = (consumed, bytesDecompressed + produced)
             }
             let avail = inputEnd - inputStart
             z.next_in = input.baseAddress!.advanced(by: inputStart).assumingMemoryBound(to: Bytef.self)
@@ -88,12 +124,18 @@ public final class GzipStream: ByteStream {
             let used = avail - Int(z.avail_in)
             inputStart += used
             consumed += used
+            noteConsumed(used)
             produced = buffer.count - Int(z.avail_out)
             switch rc {
             case Z_OK, Z_BUF_ERROR:
                 break
             case Z_STREAM_END:
                 memberOpen = false
+                if deferred {
+                    checks.append(GzipMemberCheck(compressedStart: memberStart.compressed, decodedStart: memberStart.decoded,
+                                                  decodedEnd: bytesDecompressed + produced,
+                                                  crc: UInt32(truncatingIfNeeded: lastEight), size: UInt32(truncatingIfNeeded: lastEight >> 32)))
+                }
                 inflateReset(&z)
             default:
                 let msg = z.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
@@ -113,6 +155,67 @@ public final class GzipStream: ByteStream {
         while inputStart < inputEnd, input.load(fromByteOffset: inputStart, as: UInt8.self) == 0 { inputStart += 1 }
         consumed += inputStart - start
         return inputStart == inputEnd
+    }
+}
+
+/// What one gzip member's decoded bytes must match: its trailer's CRC-32 and size (mod 2^32).
+public struct GzipMemberCheck: Sendable, Equatable {
+    public let compressedStart: Int
+    public let decodedStart: Int
+    public let decodedEnd: Int
+    public let crc: UInt32
+    public let size: UInt32
+}
+
+/// Checks decoded bytes, read in order, against their members' trailers (`GzipStream.deferChecks`):
+/// what zlib would have checked, computed by the reader instead. A mismatch is the error zlib gives.
+public struct GzipVerifier {
+    private let path: String
+    private var pending: [GzipMemberCheck] = []
+    private var next = 0
+    private var position = 0
+    private var crc: UInt = 0
+
+    public init(path: String) { self.path = path }
+
+    /// At the end of the stream: members with no bytes after the last one read are checked too.
+    public mutating func finish() throws {
+        if let e = update(UnsafeRawBufferPointer(start: nil, count: 0)).error { throw e }
+    }
+
+    /// Members that ended (in order), as the inflating side reports them.
+    public mutating func expect(_ checks: [GzipMemberCheck]) {
+        if next > 64 { pending.removeFirst(next); next = 0 }
+        pending += checks
+    }
+
+    /// The next `bytes` of the decoded stream. At the end of a member whose bytes do not match, stops
+    /// with the error and how many of `bytes` came before that end (the bytes the reader may keep).
+    /// A member's end is always known before its last byte arrives here (see `ReadAheadStream`).
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) -> (accepted: Int, error: DecodeError?) {
+        var at = 0
+        while at < bytes.count || (next < pending.count && pending[next].decodedEnd == position) {
+            let end = next < pending.count ? pending[next].decodedEnd : Int.max
+            let n = min(bytes.count - at, end - position)
+            if n > 0 {
+                crc = crc32(crc, bytes.baseAddress!.advanced(by: at).assumingMemoryBound(to: Bytef.self), uInt(n))
+                at += n
+                position += n
+            }
+            if position == end {
+                let c = pending[next]
+                next += 1
+                let gotCRC = UInt32(truncatingIfNeeded: crc)
+                crc = 0
+                if gotCRC != c.crc {
+                    return (at, DecodeError(path: path, offset: c.compressedStart, message: "incorrect data check (the member's CRC-32 does not match its bytes)"))
+                }
+                if UInt32(truncatingIfNeeded: c.decodedEnd - c.decodedStart) != c.size {
+                    return (at, DecodeError(path: path, offset: c.compressedStart, message: "incorrect length check"))
+                }
+            }
+        }
+        return (at, nil)
     }
 }
 

@@ -22,6 +22,8 @@ final class ReadAheadStream: ByteStream {
         var stopped = false
         var bytesRead = 0
         var bytesDecompressed = 0
+        /// Gzip members that ended, for the reader to check (the decoding thread skips the CRC).
+        var checks: [GzipMemberCheck] = []
         var exited = false
         deinit { for b in all { b.deallocate() } }
     }
@@ -30,6 +32,10 @@ final class ReadAheadStream: ByteStream {
     /// The filled buffer being read, and how far.
     private var current: (buffer: UnsafeMutableRawBufferPointer, count: Int)?
     private var position = 0
+    /// Checks a gzip source's members on this side, when it decodes gzip.
+    private var verifier: GzipVerifier?
+    /// A failed check, given after the bytes read before it (as zlib's own check would be).
+    private var pendingError: (any Error)?
 
     init(_ source: ByteStream, blockSize: Int = 1 << 20, depth: Int = 4) {
         let shared = self.shared
@@ -37,6 +43,10 @@ final class ReadAheadStream: ByteStream {
             let b = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
             shared.all.append(b)
             shared.free.append(b)
+        }
+        if let g = source as? GzipStream {
+            g.deferChecks()
+            verifier = GzipVerifier(path: g.name)
         }
         nonisolated(unsafe) let stream = source
         DispatchQueue.global().async {
@@ -67,7 +77,10 @@ final class ReadAheadStream: ByteStream {
                 shared.condition.lock()
                 if filled > 0 { shared.full.append((buffer, filled)) } else { shared.free.append(buffer) }
                 shared.bytesRead = stream.bytesRead
-                if let g = stream as? GzipStream { shared.bytesDecompressed = g.bytesDecompressed }
+                if let g = stream as? GzipStream {
+                    shared.bytesDecompressed = g.bytesDecompressed
+                    shared.checks += g.takeChecks()
+                }
                 if end { shared.finished = true; shared.error = failure }
                 shared.condition.broadcast()
                 shared.condition.unlock()
@@ -91,14 +104,20 @@ final class ReadAheadStream: ByteStream {
     }
 
     func read(into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let e = pendingError { pendingError = nil; throw e }
         if current == nil || position == current!.count {
             shared.condition.lock()
             if let done = current { shared.free.append(done.buffer); current = nil; shared.condition.broadcast() }
             while shared.full.isEmpty && !shared.finished { shared.condition.wait() }
+            if verifier != nil && !shared.checks.isEmpty {
+                verifier!.expect(shared.checks)
+                shared.checks.removeAll()
+            }
             if shared.full.isEmpty {
                 let error = shared.error
                 shared.error = nil
                 shared.condition.unlock()
+                try verifier?.finish()
                 if let error { throw error }
                 return 0
             }
@@ -109,6 +128,12 @@ final class ReadAheadStream: ByteStream {
         let n = min(out.count, current!.count - position)
         out.baseAddress!.copyMemory(from: current!.buffer.baseAddress! + position, byteCount: n)
         position += n
+        if verifier != nil, case let (accepted, error?) = verifier!.update(UnsafeRawBufferPointer(rebasing: out[0..<n])) {
+            // A member failed its check: its bytes are given, none after it, then the error.
+            if accepted == 0 { throw error }
+            pendingError = error
+            return accepted
+        }
         return n
     }
 
