@@ -46,6 +46,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(csv.status, 0, csv.stderr)
         XCTAssertEqual(csv.stdout, "@message\nhello\nworld\n")
         XCTAssertTrue(csv.stderr.contains("records scanned: 2, matched: 2"), csv.stderr)
+        // A prefiltered query still counts every line for --stats (without it, only the lines read).
+        let filtered = try logmill(["query", "--format", "csv", "--stats", "filter @message like \"world\" | stats count(*)", "-"], stdin: input)
+        XCTAssertEqual(filtered.stdout, "count(*)\n1\n")
+        XCTAssertTrue(filtered.stderr.contains("records scanned: 2, matched: 1"), filtered.stderr)
         let nd = try logmill(["query", "--format", "ndjson", "stats count(*) by bin(1h)", "-"], stdin: input)
         XCTAssertEqual(nd.stdout, "{\"bin(1h)\":\"2026-11-01 00:00:00.000\",\"count(*)\":2}\n")
     }

@@ -245,6 +245,31 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try run("filter @requestId = \"late-3\" | stats sum(@maxMemoryUsed), sum(@billedDuration)", text).rows[0].map(\.number), [12_000_000, 10])
     }
 
+    /// Not counting every line (the CLI without --stats) changes no answer: with a prefilter only the
+    /// lines read are counted; without one every line still is.
+    func testNotCountingEveryRecordChangesNoAnswer() throws {
+        let text = lambdaLog(2000)
+        let p = dir + "/count.log"
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        for q in ["filter @type = \"REPORT\" | stats count(*), avg(@duration) by bin(5m)", "filter @message like /ERROR/ | stats count(*)",
+                  "stats count(*) by @type", "filter @duration > 3 | stats count(*)"] {
+            var o = QueryOptions()
+            o.scan.chunkSize = 64 * 1024
+            let all = try QueryEngine(text: q, options: o).run(try SourceArguments.objects([p]))
+            o.countsEveryRecord = false
+            let read = try QueryEngine(text: q, options: o).run(try SourceArguments.objects([p]))
+            XCTAssertEqual(read.rows.map { $0.map { $0.render() } }, all.rows.map { $0.map { $0.render() } }, q)
+            XCTAssertEqual(all.statistics.recordsScanned, 2000 * 3 + 200, q)
+            XCTAssertEqual(read.statistics.recordsMatched, all.statistics.recordsMatched, q)
+            if q.contains("like") || q.contains("@type =") || q.contains("@duration >") {
+                XCTAssertLessThan(read.statistics.recordsScanned, all.statistics.recordsScanned, q)
+                XCTAssertGreaterThanOrEqual(read.statistics.recordsScanned, read.statistics.recordsMatched, q)
+            } else {
+                XCTAssertEqual(read.statistics.recordsScanned, all.statistics.recordsScanned, q)
+            }
+        }
+    }
+
     func testParallelSplitGivesTheSameAnswer() throws {
         let text = lambdaLog(20_000)
         let q = "filter @message like /ERROR/ | stats count(*) as errors by bin(1h)"

@@ -30,6 +30,8 @@ final class QueryConsumer: BlockConsumer {
     private var literals: [[UInt8]] = []
     /// Sample lines kept per partial (0: none).
     private let sampleLimit: Int
+    /// Whether lines a prefilter skips are counted in `scanned` (an extra pass over every block).
+    private let countsEveryRecord: Bool
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
     /// The record operations, each with its test on plain values when it has one (no expression is
@@ -47,6 +49,7 @@ final class QueryConsumer: BlockConsumer {
         to = options.to ?? Int64.max
         period = windows
         sampleLimit = options.sampleLines
+        countsEveryRecord = options.countsEveryRecord
         whole = windows == nil ? QueryPartial(plan: plan, sampleLimit: options.sampleLines) : nil
         literals = plan.prefilter?.literals ?? []
         steps = plan.recordOps.map { ($0, RecordTest($0)) }
@@ -65,17 +68,20 @@ final class QueryConsumer: BlockConsumer {
             }
             return
         }
-        scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1)
         if let pf = plan.prefilter, pf.jsonSafe || !input.format.messageIsJSONEncoded, !(pf.onFields && input.hasLabels) {
+            if countsEveryRecord { scanned += Bytes.countNewlines(block) + (block[n - 1] == 0x0a ? 0 : 1) }
             scanWithPrefilter(block, input, offset)
             return
         }
         var start = 0
+        var lines = 0
         while start < n {
             let end = Bytes.find(0x0a, in: block, from: start, to: n) ?? n
             process(UnsafeRawBufferPointer(rebasing: block[start..<end]), input, offset + start)
+            lines += 1
             start = end + 1
         }
+        scanned += lines
     }
 
     /// Visits only the lines that contain one of the prefilter literals.
@@ -100,6 +106,7 @@ final class QueryConsumer: BlockConsumer {
             let lineStart = (Bytes.findLast(0x0a, in: block, from: pos, to: hit) ?? (pos - 1)) + 1
             let lineEnd = Bytes.find(0x0a, in: block, from: hit, to: n) ?? n
             process(UnsafeRawBufferPointer(rebasing: block[lineStart..<lineEnd]), input, offset + lineStart)
+            if !countsEveryRecord { scanned += 1 }
             pos = lineEnd + 1
         }
     }

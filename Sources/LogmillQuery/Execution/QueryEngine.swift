@@ -20,6 +20,10 @@ public struct QueryOptions: Sendable {
     public var lookupDirectories: [String] = [".", "lookups"]
     /// Messages kept per partial as examples of what matched (alarm notifications carry them); 0: none.
     public var sampleLines = 0
+    /// Whether every line is counted for `QueryStatistics.recordsScanned`. When false, a scan with a
+    /// prefilter reads only the lines that hold its literal, and leaves the statistic at the lines it
+    /// read (the CLI counts only for `--stats`, the one place it shows the number).
+    public var countsEveryRecord = true
     public init() {}
 }
 

@@ -41,6 +41,9 @@ enum QueryCommand {
         guard !positionals.isEmpty else { throw UsageError("no input given: name files, directories, globs, or - for standard input") }
         var options = QueryOptions()
         try CommonOptions.apply(parsed, to: &options)
+        // Only `--stats` shows how many records were scanned: without it, lines a prefilter skips
+        // are not counted (a pass over every byte that nothing would show).
+        options.countsEveryRecord = parsed.flag("stats")
         let format: OutputFormat
         if let f = parsed.value("format") {
             guard let ff = OutputFormat(rawValue: f) else {
