@@ -14,7 +14,7 @@ public struct LiteralFinder {
         precondition(!needle.isEmpty)
         self.needle = needle
         var counts = [Int](repeating: 0, count: 256)
-        for b in sample { counts[Int(b)] += 1 }
+        counts.withUnsafeMutableBufferPointer { c in for b in sample { c[Int(b)] &+= 1 } }
         var best = 0
         for (i, b) in needle.enumerated() where counts[Int(b)] < counts[Int(needle[best])] { best = i }
         rareIndex = best

@@ -88,7 +88,7 @@ final class QueryConsumer: BlockConsumer {
     private func scanWithPrefilter(_ block: UnsafeRawBufferPointer, _ input: InputContext, _ offset: Int) {
         let n = block.count
         if finders == nil {
-            let sample = UnsafeRawBufferPointer(rebasing: block[0..<min(n, 256 * 1024)])
+            let sample = UnsafeRawBufferPointer(rebasing: block[0..<min(n, 64 * 1024)])
             finders = literals.map { LiteralFinder($0, sample: sample) }
         }
         let finders = self.finders!
