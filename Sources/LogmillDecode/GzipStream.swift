@@ -57,12 +57,16 @@ public final class GzipStream: ByteStream {
         input.deallocate()
     }
 
-    /// Leaves checking each member's CRC-32 and size to the reader (before the first read): zlib then
-    /// only inflates, and `takeChecks` gives what each finished member must match, for a
-    /// `GzipVerifier` on the bytes read. A second thread inflating for a scan thus spends nothing on
-    /// the CRC (a fifth of inflating), which the scan computes on its side instead.
-    public func deferChecks() {
+    /// Leaves checking each member's CRC-32 and size to the reader: zlib then only inflates, and
+    /// `takeChecks` gives what each finished member must match, for a `GzipVerifier` on the bytes read
+    /// from here on. A second thread inflating for a scan thus spends nothing on the CRC (a fifth of
+    /// inflating), which the scan computes on its side instead. Only before anything was decoded (a
+    /// stream resumed past its start keeps zlib's checks); false when the checks stay with zlib.
+    /// zlib's check of the optional header CRC (FHCRC) goes too; the data's own check does not.
+    public func deferChecks() -> Bool {
+        guard !deferred, bytesDecompressed == 0, !memberOpen, consumed == 0 else { return deferred }
         deferred = inflateValidate(&z, 0) == Z_OK
+        return deferred
     }
 
     /// The checks of the members that ended since the last call (deferred checking only).
@@ -132,7 +136,7 @@ public final class GzipStream: ByteStream {
             case Z_STREAM_END:
                 memberOpen = false
                 if deferred {
-                    checks.append(GzipMemberCheck(compressedStart: memberStart.compressed, decodedStart: memberStart.decoded,
+                    checks.append(GzipMemberCheck(compressedStart: memberStart.compressed, compressedEnd: consumed, decodedStart: memberStart.decoded,
                                                   decodedEnd: bytesDecompressed + produced,
                                                   crc: UInt32(truncatingIfNeeded: lastEight), size: UInt32(truncatingIfNeeded: lastEight >> 32)))
                 }
@@ -161,6 +165,8 @@ public final class GzipStream: ByteStream {
 /// What one gzip member's decoded bytes must match: its trailer's CRC-32 and size (mod 2^32).
 public struct GzipMemberCheck: Sendable, Equatable {
     public let compressedStart: Int
+    /// Just past the member's trailer (its CRC-32 is the 8 bytes before, its size the 4 before).
+    public let compressedEnd: Int
     public let decodedStart: Int
     public let decodedEnd: Int
     public let crc: UInt32
@@ -196,6 +202,9 @@ public struct GzipVerifier {
         var at = 0
         while at < bytes.count || (next < pending.count && pending[next].decodedEnd == position) {
             let end = next < pending.count ? pending[next].decodedEnd : Int.max
+            if end < position {
+                return (at, DecodeError(path: path, offset: pending[next].compressedEnd, message: "gzip member checks out of order (decoded byte \(end) before \(position))"))
+            }
             let n = min(bytes.count - at, end - position)
             if n > 0 {
                 crc = crc32(crc, bytes.baseAddress!.advanced(by: at).assumingMemoryBound(to: Bytef.self), uInt(n))
@@ -208,10 +217,10 @@ public struct GzipVerifier {
                 let gotCRC = UInt32(truncatingIfNeeded: crc)
                 crc = 0
                 if gotCRC != c.crc {
-                    return (at, DecodeError(path: path, offset: c.compressedStart, message: "incorrect data check (the member's CRC-32 does not match its bytes)"))
+                    return (at, DecodeError(path: path, offset: c.compressedEnd - 4, message: "incorrect data check"))
                 }
                 if UInt32(truncatingIfNeeded: c.decodedEnd - c.decodedStart) != c.size {
-                    return (at, DecodeError(path: path, offset: c.compressedStart, message: "incorrect length check"))
+                    return (at, DecodeError(path: path, offset: c.compressedEnd, message: "incorrect length check"))
                 }
             }
         }

@@ -44,8 +44,7 @@ final class ReadAheadStream: ByteStream {
             shared.all.append(b)
             shared.free.append(b)
         }
-        if let g = source as? GzipStream {
-            g.deferChecks()
+        if let g = source as? GzipStream, g.deferChecks() {
             verifier = GzipVerifier(path: g.name)
         }
         nonisolated(unsafe) let stream = source

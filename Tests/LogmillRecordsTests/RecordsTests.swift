@@ -468,7 +468,21 @@ final class ScannerTests: XCTestCase {
             for e in e1.errors + e2.errors {
                 XCTAssertTrue(e.contains(name) && e.contains("incorrect \(what)"), e)
             }
+            XCTAssertEqual(e2.errors, e1.errors, "the same error at the same offset either way")
         }
+        // Resumed past the start (a checkpoint in a rotated .gz): zlib keeps its own checks, and a
+        // member ending after the resume point is not misjudged.
+        let head = Array(text.utf8.prefix(1000))
+        let cut = head.lastIndex(of: 0x0a)! + 1
+        let three = write("three.gz", a + b + a)
+        var resumed = try SourceArguments.objects([three])
+        resumed[0].readFrom = cut
+        var o = ScanOptions()
+        o.workers = 2
+        let halves = [LineCollector(), LineCollector()]
+        let report = ScanDriver(options: o).scan(resumed, consumers: halves)
+        XCTAssertTrue(report.errors.isEmpty, "\(report.errors)")
+        XCTAssertEqual(halves[0].lines.count + halves[1].lines.count, 400_002 - head[..<cut].filter { $0 == 0x0a }.count)
     }
 
     func testGlobsAndDirectories() throws {
