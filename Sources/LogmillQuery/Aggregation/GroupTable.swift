@@ -67,7 +67,8 @@ final class GroupTable {
                 timeIndex[t] = gi
             }
             lastTime = t
-            lastTimeEnd = period.fixedMilliseconds.map { t &+ $0 > t ? t &+ $0 : t } ?? t
+            // Empty when the bin's start saturated (Int64.min is then not its start) or its end would.
+            lastTimeEnd = t == Int64.min ? t : (period.fixedMilliseconds.map { t &+ $0 > t ? t &+ $0 : t } ?? t)
             lastGroup = gi
             accumulate(gi, ctx, timestamp)
             return

@@ -153,7 +153,8 @@ final class QueryConsumer: BlockConsumer {
                 }
                 currentStart = start
             }
-            currentEnd = period.fixedMilliseconds.map { start &+ $0 > start ? start &+ $0 : start } ?? start
+            // Empty when the window's start saturated (Int64.min is then not its start) or its end would.
+            currentEnd = start == Int64.min ? start : (period.fixedMilliseconds.map { start &+ $0 > start ? start &+ $0 : start } ?? start)
         }
         current!.add(ctx, timestamp: r.timestamp, sequence: sequence)
         if sampleLimit > 0 { current!.sample(time: r.timestamp, sequence: sequence, source: input.name, message: r.message) }
