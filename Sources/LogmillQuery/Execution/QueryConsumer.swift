@@ -34,10 +34,9 @@ final class QueryConsumer: BlockConsumer {
     private let countsEveryRecord: Bool
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
-    /// The record operations, and for each its test on plain values when it has one (no expression
-    /// is walked for those). Apart, so reading a test copies no operation (and retains nothing).
-    private let ops: [RowOp]
-    private let tests: [RecordTest?]
+    /// The record operations, each with its test on plain values when it has one (no expression is
+    /// walked and nothing is retained per record for those).
+    private let steps: [(op: RowOp, test: RecordTest?)]
 
     init(plan: QueryPlan, options: QueryOptions, now: Double, windows: Period?) {
         self.plan = plan
@@ -53,8 +52,7 @@ final class QueryConsumer: BlockConsumer {
         countsEveryRecord = options.countsEveryRecord
         whole = windows == nil ? QueryPartial(plan: plan, sampleLimit: options.sampleLines) : nil
         literals = plan.prefilter?.literals ?? []
-        ops = plan.recordOps
-        tests = plan.recordOps.map { RecordTest($0) }
+        steps = plan.recordOps.map { ($0, RecordTest($0)) }
     }
 
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
@@ -128,10 +126,10 @@ final class QueryConsumer: BlockConsumer {
         let offset = r.offset
         if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp >= to) : (from != Int64.min || to != Int64.max) { return }
         ctx.begin(r)
-        for i in 0..<tests.count {
-            if let test = tests[i] {
+        for i in 0..<steps.count {
+            if let test = steps[i].test {
                 if !ctx.passes(test) { return }
-            } else if !RowOps.apply(ops[i], ctx) {
+            } else if !RowOps.apply(steps[i].op, ctx) {
                 return
             }
         }
