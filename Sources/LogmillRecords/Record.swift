@@ -152,6 +152,9 @@ public final class RecordDecoder {
     @exclusivity(unchecked) private var lastDate: (UInt64, UInt16) = (0, 0)
     @exclusivity(unchecked) private var lastDays: Int64 = 0
 
+    /// Ends the object too, so its last fields never share a cache line with what is allocated after it.
+    private let padTail = CacheLinePad()
+
     public init() {
         messageScratch.reserveCapacity(4096)
     }

@@ -35,6 +35,9 @@ final class GroupTable {
     /// The bucket of the previous row's time, `lastTime ..< lastTimeEnd`, so rows in it skip the division.
     @exclusivity(unchecked) private var lastTimeEnd = Int64.min
 
+    /// Ends the object too, so its last fields never share a cache line with what is allocated after it.
+    private let padTail = CacheLinePad()
+
     init(plan: StatsPlan) {
         self.plan = plan
         if plan.groups.count == 1, case .bin(let p) = plan.groups[0] { binOnly = p } else { binOnly = nil }

@@ -26,6 +26,9 @@ public final class QueryPartial {
     @exclusivity(unchecked) public internal(set) var samples: [SampleLine] = []
     let sampleLimit: Int
 
+    /// Ends the object too, so its last fields never share a cache line with what is allocated after it.
+    private let padTail = CacheLinePad()
+
     init(plan: QueryPlan, sampleLimit: Int = 0) {
         self.plan = plan
         self.sampleLimit = sampleLimit

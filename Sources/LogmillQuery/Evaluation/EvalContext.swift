@@ -26,6 +26,9 @@ final class EvalContext {
     /// The worker's line decoder, whose split of the current positional line is reused (scan only).
     unowned(unsafe) var decoder: RecordDecoder? = nil
 
+    /// Ends the object too, so its last fields never share a cache line with what is allocated after it.
+    private let padTail = CacheLinePad()
+
     init(slotCount: Int, now: Double) {
         slots = [Value](repeating: .null, count: slotCount)
         self.now = now

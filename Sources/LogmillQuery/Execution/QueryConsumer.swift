@@ -34,9 +34,13 @@ final class QueryConsumer: BlockConsumer {
     private let countsEveryRecord: Bool
     /// Finders tuned to the byte frequencies of the first block seen.
     private var finders: [LiteralFinder]? = nil
-    /// The record operations, each with its test on plain values when it has one (no expression is
-    /// walked and nothing is retained per record for those).
-    private let steps: [(op: RowOp, test: RecordTest?)]
+    /// The record operations, and for each its test on plain values when it has one (no expression
+    /// is walked for those). Apart, so reading a test copies no operation (and retains nothing).
+    private let ops: [RowOp]
+    private let tests: [RecordTest?]
+
+    /// Ends the object too, so its last fields never share a cache line with what is allocated after it.
+    private let padTail = CacheLinePad()
 
     init(plan: QueryPlan, options: QueryOptions, now: Double, windows: Period?) {
         self.plan = plan
@@ -52,7 +56,8 @@ final class QueryConsumer: BlockConsumer {
         countsEveryRecord = options.countsEveryRecord
         whole = windows == nil ? QueryPartial(plan: plan, sampleLimit: options.sampleLines) : nil
         literals = plan.prefilter?.literals ?? []
-        steps = plan.recordOps.map { ($0, RecordTest($0)) }
+        ops = plan.recordOps
+        tests = plan.recordOps.map { RecordTest($0) }
     }
 
     func consume(block: UnsafeRawBufferPointer, input: InputContext, offset: Int) {
@@ -92,22 +97,26 @@ final class QueryConsumer: BlockConsumer {
             finders = literals.map { LiteralFinder($0, sample: sample) }
         }
         let finders = self.finders!
-        var pos = 0
-        var nextHit = [Int](repeating: -1, count: literals.count)
-        while pos < n {
-            var hit = Int.max
-            for k in literals.indices {
-                if nextHit[k] != Int.max && nextHit[k] < pos {
-                    nextHit[k] = finders[k].find(in: block, from: pos, to: n) ?? Int.max
+        // Where each literal next occurs, on the stack: a heap array written at every hit could share
+        // a cache line with another worker's data, which made whole runs a third slower at random.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: finders.count) { nextHit in
+            nextHit.initialize(repeating: -1)
+            var pos = 0
+            while pos < n {
+                var hit = Int.max
+                for k in 0..<finders.count {
+                    if nextHit[k] != Int.max && nextHit[k] < pos {
+                        nextHit[k] = finders[k].find(in: block, from: pos, to: n) ?? Int.max
+                    }
+                    hit = min(hit, nextHit[k])
                 }
-                hit = min(hit, nextHit[k])
+                if hit == Int.max { return }
+                let lineStart = (Bytes.findLast(0x0a, in: block, from: pos, to: hit) ?? (pos - 1)) + 1
+                let lineEnd = Bytes.find(0x0a, in: block, from: hit, to: n) ?? n
+                process(UnsafeRawBufferPointer(rebasing: block[lineStart..<lineEnd]), input, offset + lineStart)
+                if !countsEveryRecord { scanned += 1 }
+                pos = lineEnd + 1
             }
-            if hit == Int.max { return }
-            let lineStart = (Bytes.findLast(0x0a, in: block, from: pos, to: hit) ?? (pos - 1)) + 1
-            let lineEnd = Bytes.find(0x0a, in: block, from: hit, to: n) ?? n
-            process(UnsafeRawBufferPointer(rebasing: block[lineStart..<lineEnd]), input, offset + lineStart)
-            if !countsEveryRecord { scanned += 1 }
-            pos = lineEnd + 1
         }
     }
 
@@ -126,10 +135,10 @@ final class QueryConsumer: BlockConsumer {
         let offset = r.offset
         if r.timestamp != Record.absent ? (r.timestamp < from || r.timestamp >= to) : (from != Int64.min || to != Int64.max) { return }
         ctx.begin(r)
-        for i in 0..<steps.count {
-            if let test = steps[i].test {
+        for i in 0..<tests.count {
+            if let test = tests[i] {
                 if !ctx.passes(test) { return }
-            } else if !RowOps.apply(steps[i].op, ctx) {
+            } else if !RowOps.apply(ops[i], ctx) {
                 return
             }
         }
