@@ -105,34 +105,37 @@ public enum Bytes {
     }
 
     /// Parses the longest decimal number starting at `from`; returns its value and end index.
-    public static func parseDouble(_ buf: UnsafeRawBufferPointer, from: Int, to: Int) -> (value: Double, end: Int)? {
-        // The common case first, in one pass: unsigned digits with an optional fraction, at most 15
-        // digits (so the integer is exact) and no exponent. Anything else takes the general path.
-        if let base = buf.baseAddress {
-            var k = from, mantissa: UInt64 = 0, digits = 0, fraction = 0
+    /// The common case of `parseDouble`, in one pass and in line: unsigned digits with an optional
+    /// fraction, at most 15 digits (so the integer is exact) and no exponent; nil for anything else
+    /// (which `parseDouble` reads the general way). Where it answers, it answers as `parseDouble`.
+    @inline(__always) public static func parsePlainDecimal(_ buf: UnsafeRawBufferPointer, from: Int, to: Int) -> (value: Double, end: Int)? {
+        guard let base = buf.baseAddress else { return nil }
+        var k = from, mantissa: UInt64 = 0, digits = 0, fraction = 0
+        while k < to {
+            let d = base.load(fromByteOffset: k, as: UInt8.self) &- 0x30
+            if d >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            digits += 1
+            k += 1
+        }
+        if k < to, base.load(fromByteOffset: k, as: UInt8.self) == UInt8(ascii: ".") {
+            k += 1
             while k < to {
                 let d = base.load(fromByteOffset: k, as: UInt8.self) &- 0x30
                 if d >= 10 { break }
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 digits += 1
+                fraction += 1
                 k += 1
-            }
-            if k < to, base.load(fromByteOffset: k, as: UInt8.self) == UInt8(ascii: ".") {
-                k += 1
-                while k < to {
-                    let d = base.load(fromByteOffset: k, as: UInt8.self) &- 0x30
-                    if d >= 10 { break }
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    digits += 1
-                    fraction += 1
-                    k += 1
-                }
-            }
-            if digits > 0 && digits <= 15 && (k == to || base.load(fromByteOffset: k, as: UInt8.self) | 0x20 != UInt8(ascii: "e")) {
-                let v = Double(mantissa)
-                return (fraction == 0 ? v : v / pow10(fraction), k)
             }
         }
+        guard digits > 0 && digits <= 15 && (k == to || base.load(fromByteOffset: k, as: UInt8.self) | 0x20 != UInt8(ascii: "e")) else { return nil }
+        let v = Double(mantissa)
+        return (fraction == 0 ? v : v / pow10(fraction), k)
+    }
+
+    public static func parseDouble(_ buf: UnsafeRawBufferPointer, from: Int, to: Int) -> (value: Double, end: Int)? {
+        if let plain = parsePlainDecimal(buf, from: from, to: to) { return plain }
         var i = from
         var negative = false
         if i < to {

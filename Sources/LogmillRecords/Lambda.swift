@@ -40,7 +40,7 @@ public struct LambdaFields {
         case .maxMemoryUsed: start = numericStart.3
         case .initDuration: start = numericStart.4
         }
-        guard start >= 0, let v = Bytes.parseDouble(m, from: start, to: end)?.value else { return nil }
+        guard start >= 0, let v = (Bytes.parsePlainDecimal(m, from: start, to: end) ?? Bytes.parseDouble(m, from: start, to: end))?.value else { return nil }
         return f == .memorySize || f == .maxMemoryUsed ? v * 1_000_000 : v
     }
 
