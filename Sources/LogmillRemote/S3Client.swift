@@ -133,7 +133,7 @@ public final class S3Client: @unchecked Sendable {
     /// the status alone then).
     public static func error(_ r: HTTPResponse, target: String) -> S3Error {
         let text = r.text
-        var code = element("Code", in: text)
+        var code = XMLText.element("Code", in: text)
         if code == nil {
             switch r.status {
             case 404: code = "NotFound"
@@ -141,7 +141,7 @@ public final class S3Client: @unchecked Sendable {
             default: break
             }
         }
-        let message = element("Message", in: text).map { r.shown($0) } ?? ""
+        let message = XMLText.element("Message", in: text).map { r.shown($0) } ?? ""
         return S3Error(target: target, status: r.status, code: code, message: message)
     }
 
@@ -247,17 +247,8 @@ public final class S3Client: @unchecked Sendable {
     /// Creates a bucket (tests); one that exists already is fine.
     public func createBucket(_ bucket: String) throws {
         let r = try send("PUT", bucket: bucket, key: "")
-        guard (200..<300).contains(r.status) || S3Client.element("Code", in: r.text) == "BucketAlreadyOwnedByYou" else {
+        guard (200..<300).contains(r.status) || XMLText.element("Code", in: r.text) == "BucketAlreadyOwnedByYou" else {
             throw S3Client.error(r, target: "s3://\(bucket)")
         }
-    }
-
-    static func element(_ name: String, in text: String) -> String? {
-        guard let open = text.range(of: "<\(name)>"), let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else { return nil }
-        return String(text[open.upperBound..<close.lowerBound])
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

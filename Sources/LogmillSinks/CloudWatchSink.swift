@@ -394,8 +394,8 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
         var code: String?
         var message = ""
         if let q = headers["x-amzn-query-error"], let c = q.split(separator: ";").first, !c.isEmpty { code = String(c) }
-        if let c = xmlElement("Code", in: text) { code = code ?? c }
-        if let m = xmlElement("Message", in: text) { message = m }
+        if let c = XMLText.element("Code", in: text) { code = code ?? c }
+        if let m = XMLText.element("Message", in: text) { message = m }
         if code == nil || message.isEmpty, let data = text.data(using: .utf8),
            let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             if code == nil, var t = (obj["__type"] as? String) ?? (obj["code"] as? String) {
@@ -409,15 +409,6 @@ public final class CloudWatchSink: MetricSink, @unchecked Sendable {
             message = String(text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return (code, message)
-    }
-
-    static func xmlElement(_ name: String, in text: String) -> String? {
-        guard let open = text.range(of: "<\(name)>"), let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else { return nil }
-        return String(text[open.upperBound..<close.lowerBound])
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
